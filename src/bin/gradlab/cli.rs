@@ -1,0 +1,45 @@
+//! Argument parsing and exit codes of the `gradlab` command line.
+
+use crate::fit;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "gradlab", version, about = "Train small networks and see how they learn")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Deep vs shallow: fit three MLPs of about 571 parameters to a 1-D function.
+    Fit(fit::FitArgs),
+}
+
+/// A failure that ends the program, with its exit code: 2 for invalid input, 1 otherwise.
+pub enum Failure {
+    /// The arguments were understood but a value is out of range.
+    Usage(String),
+    /// The run could not complete, for example because a file could not be written.
+    Runtime(String),
+}
+
+/// Runs the command line and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fit(args) => fit::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("gradlab: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(message)) => {
+            eprintln!("gradlab: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Training data: one-dimensional target functions and their sample grids.
+
+pub mod function;

@@ -1,0 +1,393 @@
+//! Deep vs shallow: three MLPs of about 571 parameters fitted to a 1-D function.
+
+use super::settings::{FieldError, Reader};
+use crate::data::function::{sample_grid, Samples, Target};
+use crate::engine::Engine;
+use crate::model::mlp::{Mlp, MlpSpec, FIT_MODELS};
+use crate::plot::{LineChart, Series};
+use crate::rng::{stream_of, Rng};
+use crate::train::Regression;
+use burn::module::Module;
+use burn::prelude::Device;
+use serde::Serialize;
+use serde_json::Value;
+
+/// The most epochs a run may ask for.
+pub const MAX_EPOCHS: u64 = 1_000_000;
+/// The fewest and the most sample points a run may ask for.
+pub const POINT_RANGE: [u64; 2] = [2, 1_000_000];
+/// Points of the grid on which predictions are drawn and exported.
+pub const EVALUATION_POINTS: usize = 512;
+
+/// The settings of a function-fitting run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FitConfig {
+    /// The function to fit.
+    pub function: Target,
+    /// The interval `[low, high]` the samples are drawn from.
+    pub domain: [f64; 2],
+    /// Number of evenly spaced sample points.
+    pub points: usize,
+    /// Number of passes over the samples.
+    pub epochs: usize,
+    /// Samples per optimizer step; 0 means the full batch.
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// The burn engine to train on.
+    pub engine: Engine,
+    /// Seed of the initial weights and of the mini-batch order.
+    pub seed: u64,
+}
+
+impl FitConfig {
+    /// Returns the default settings for `function`, with its default domain.
+    pub fn for_function(function: Target) -> Self {
+        Self {
+            function,
+            domain: function.default_domain(),
+            points: 1000,
+            epochs: 2000,
+            batch_size: 0,
+            learning_rate: 0.0011,
+            engine: Engine::Flex,
+            seed: 1,
+        }
+    }
+
+    /// Reads settings from JSON; absent fields take the defaults of the chosen function.
+    /// Every invalid field is reported, each with its own message.
+    pub fn from_json(value: &Value) -> Result<Self, Vec<FieldError>> {
+        let mut reader = Reader::new(value)?;
+        reader.reject_unknown(&[
+            "function",
+            "domain",
+            "points",
+            "epochs",
+            "batch_size",
+            "learning_rate",
+            "engine",
+            "seed",
+        ]);
+        let function = reader.choice("function", Target::Silu);
+        let default = Self::for_function(function);
+        let config = Self {
+            function,
+            domain: reader.pair("domain", default.domain),
+            points: reader.integer("points", default.points as u64, [0, u64::MAX]) as usize,
+            epochs: reader.integer("epochs", default.epochs as u64, [0, u64::MAX]) as usize,
+            batch_size: reader.integer("batch_size", 0, [0, u64::MAX]) as usize,
+            learning_rate: reader.number("learning_rate", default.learning_rate),
+            engine: reader.choice("engine", default.engine),
+            seed: reader.integer("seed", default.seed, [0, (1 << 53) - 1]),
+        };
+        let mut errors = reader.errors;
+        errors.extend(config.check().err().unwrap_or_default());
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Checks every setting against its allowed range.
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut reject =
+            |field: &str, message: String| errors.push(FieldError::new(field, message));
+
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            reject(
+                "learning_rate",
+                format!("{} is not a positive finite number; try 0.0011", self.learning_rate),
+            );
+        }
+        if !(1..=MAX_EPOCHS).contains(&(self.epochs as u64)) {
+            reject(
+                "epochs",
+                format!("{} is out of range; enter from 1 to {MAX_EPOCHS}", self.epochs),
+            );
+        }
+        let [min_points, max_points] = POINT_RANGE;
+        if !(min_points..=max_points).contains(&(self.points as u64)) {
+            reject(
+                "points",
+                format!("{} is out of range; enter from {min_points} to {max_points}", self.points),
+            );
+        } else if self.batch_size > self.points {
+            reject(
+                "batch_size",
+                format!(
+                    "{} exceeds the {} sample points; enter at most {}, or 0 for the full batch",
+                    self.batch_size, self.points, self.points
+                ),
+            );
+        }
+        if let Some(message) = domain_problem(self.domain) {
+            reject("domain", message);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Returns the optimizer steps one model takes in one epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        match self.batch_size {
+            0 => 1,
+            batch => self.points.div_ceil(batch),
+        }
+    }
+
+    /// Returns the x values on which predictions are drawn and exported.
+    pub fn evaluation_grid(&self) -> Vec<f64> {
+        sample_grid(self.function, self.domain, EVALUATION_POINTS)
+    }
+}
+
+/// Describes what is wrong with a domain, if anything.
+fn domain_problem([low, high]: [f64; 2]) -> Option<String> {
+    if !(low.is_finite() && high.is_finite()) {
+        Some(format!("[{low}, {high}] has a bound that is not a finite number"))
+    } else if low == high {
+        Some(format!("[{low}, {high}] is empty; make the upper bound larger than the lower"))
+    } else if low > high {
+        Some(format!("[{low}, {high}] is reversed; swap the bounds"))
+    } else if (high - low) / (POINT_RANGE[1] as f64) < f64::EPSILON * low.abs().max(high.abs()) {
+        Some(format!("[{low}, {high}] is too narrow to hold distinct sample points; widen it"))
+    } else {
+        None
+    }
+}
+
+/// Where a run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum RunState {
+    /// Epochs remain.
+    Running,
+    /// Every epoch has run.
+    Done,
+    /// The loss stopped being a finite number in `epoch`; the run ended there.
+    Diverged {
+        /// The epoch whose loss was NaN or infinite.
+        epoch: usize,
+    },
+}
+
+/// What one call to [`FitRun::advance`] produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct FitChunk {
+    /// Model name.
+    pub model: &'static str,
+    /// Epochs completed so far.
+    pub epoch: usize,
+    /// Epochs in the whole run.
+    pub epochs: usize,
+    /// Optimizer steps completed so far.
+    pub step: usize,
+    /// Optimizer steps in the whole run.
+    pub steps: usize,
+    /// Loss of the last finite epoch, if any epoch has run.
+    pub loss: Option<f64>,
+    /// Lowest epoch loss so far.
+    pub best_loss: Option<f64>,
+    /// Recorded `[epoch, loss]` points of this chunk, every `record_every` epochs and the last.
+    pub series: Vec<(usize, f64)>,
+    /// Where the run stands after this chunk.
+    pub status: RunState,
+}
+
+/// One model of the experiment being trained.
+pub struct FitRun {
+    spec: MlpSpec,
+    epochs: usize,
+    record_every: usize,
+    trainer: Regression,
+    epoch: usize,
+    loss: Option<f64>,
+    best_loss: Option<f64>,
+    state: RunState,
+    evaluation_x: Vec<f32>,
+}
+
+impl FitRun {
+    /// Builds the model named by `spec` and its data. Every `record_every` epochs (and at the
+    /// last) the loss goes into the chunk's series.
+    pub fn new(
+        config: &FitConfig,
+        spec: MlpSpec,
+        record_every: usize,
+    ) -> Result<Self, Vec<FieldError>> {
+        config.check()?;
+        let device = config.engine.autodiff_device();
+        let rng = Rng::new(config.seed).fork(stream_of(spec.name));
+        let mut init_rng = rng.fork(0);
+        let model = Mlp::new(spec.widths, &mut init_rng, &device);
+        let samples = Samples::on_grid(config.function, config.domain, config.points);
+        let trainer = Regression::new(
+            model,
+            samples,
+            config.batch_size,
+            config.learning_rate,
+            rng.fork(1),
+            &device,
+        );
+        Ok(Self {
+            spec,
+            epochs: config.epochs,
+            record_every: record_every.max(1),
+            trainer,
+            epoch: 0,
+            loss: None,
+            best_loss: None,
+            state: RunState::Running,
+            evaluation_x: config.evaluation_grid().iter().map(|&x| x as f32).collect(),
+        })
+    }
+
+    /// Trains up to `max_epochs` more epochs, stopping early at the end or on divergence.
+    pub fn advance(&mut self, max_epochs: usize) -> FitChunk {
+        let mut series = Vec::new();
+        let end = (self.epoch + max_epochs).min(self.epochs);
+        while self.state == RunState::Running && self.epoch < end {
+            let loss = self.trainer.epoch();
+            self.epoch += 1;
+            if !loss.is_finite() {
+                self.state = RunState::Diverged { epoch: self.epoch };
+                break;
+            }
+            self.record(loss, &mut series);
+        }
+        if self.state == RunState::Running && self.epoch == self.epochs {
+            self.state = RunState::Done;
+        }
+        self.chunk(series)
+    }
+
+    /// Keeps the epoch's loss and adds it to `series` when it is due.
+    fn record(&mut self, loss: f64, series: &mut Vec<(usize, f64)>) {
+        self.loss = Some(loss);
+        self.best_loss = Some(self.best_loss.map_or(loss, |best| best.min(loss)));
+        if self.epoch.is_multiple_of(self.record_every)
+            || self.epoch == self.epochs
+            || self.epoch == 1
+        {
+            series.push((self.epoch, loss));
+        }
+    }
+
+    fn chunk(&self, series: Vec<(usize, f64)>) -> FitChunk {
+        let steps_per_epoch = self.trainer.steps_per_epoch();
+        FitChunk {
+            model: self.spec.name,
+            epoch: self.epoch,
+            epochs: self.epochs,
+            step: self.epoch * steps_per_epoch,
+            steps: self.epochs * steps_per_epoch,
+            loss: self.loss,
+            best_loss: self.best_loss,
+            series,
+            status: self.state,
+        }
+    }
+
+    /// Returns where the run stands.
+    pub fn state(&self) -> RunState {
+        self.state
+    }
+
+    /// Returns the model's outputs on [`FitConfig::evaluation_grid`].
+    pub fn predictions(&self) -> Vec<f32> {
+        self.trainer.predict(&self.evaluation_x)
+    }
+
+    /// Returns the model's name, widths, parameter count and losses so far.
+    pub fn summary(&self) -> ModelSummary {
+        ModelSummary {
+            name: self.spec.name,
+            widths: self.spec.widths,
+            parameters: self.trainer.model().num_params(),
+            epochs_run: self.epoch,
+            final_loss: self.loss,
+            best_loss: self.best_loss,
+            status: self.state,
+        }
+    }
+}
+
+/// A model's line in the results table and in `summary.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelSummary {
+    /// Model name.
+    pub name: &'static str,
+    /// Layer widths from input to output.
+    pub widths: &'static [usize],
+    /// Trainable parameters, counted from the built model.
+    pub parameters: usize,
+    /// Epochs completed.
+    pub epochs_run: usize,
+    /// Loss of the last finite epoch.
+    pub final_loss: Option<f64>,
+    /// Lowest epoch loss.
+    pub best_loss: Option<f64>,
+    /// How the run ended.
+    pub status: RunState,
+}
+
+/// Returns the parameter count of each model of the experiment, counted from built models.
+pub fn model_catalog() -> Vec<(MlpSpec, usize)> {
+    let device = Device::flex();
+    FIT_MODELS
+        .into_iter()
+        .map(|spec| (spec, Mlp::new(spec.widths, &mut Rng::new(0), &device).num_params()))
+        .collect()
+}
+
+/// Builds the chart of each model's training loss against epoch, on a log scale.
+pub fn loss_chart(function: Target, curves: &[(&str, Vec<[f64; 2]>)]) -> LineChart {
+    LineChart {
+        title: format!("Training loss, {}", function.formula()),
+        x_label: "epoch".to_string(),
+        y_label: "MSE loss".to_string(),
+        log_y: true,
+        series: curves
+            .iter()
+            .map(|(name, points)| Series {
+                name: name.to_string(),
+                points: points.clone(),
+                reference: false,
+            })
+            .collect(),
+    }
+}
+
+/// Builds the chart of the target and each model's prediction against x.
+pub fn prediction_chart(
+    function: Target,
+    x: &[f64],
+    predictions: &[(&str, Vec<f32>)],
+) -> LineChart {
+    let curve = |values: &mut dyn Iterator<Item = f64>| -> Vec<[f64; 2]> {
+        x.iter().zip(values).map(|(&x, y)| [x, y]).collect()
+    };
+    let mut series = vec![Series {
+        name: format!("target {}", function.formula()),
+        points: curve(&mut x.iter().map(|&x| function.eval(x))),
+        reference: true,
+    }];
+    series.extend(predictions.iter().map(|(name, values)| Series {
+        name: name.to_string(),
+        points: curve(&mut values.iter().map(|&y| f64::from(y))),
+        reference: false,
+    }));
+    LineChart {
+        title: format!("Fit of {}", function.formula()),
+        x_label: "x".to_string(),
+        y_label: "y".to_string(),
+        log_y: false,
+        series,
+    }
+}

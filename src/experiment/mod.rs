@@ -1,0 +1,6 @@
+//! The experiments: each turns a validated config into chunks of progress and a summary.
+
+pub mod fit;
+pub mod settings;
+
+pub use settings::FieldError;

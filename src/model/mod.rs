@@ -1,0 +1,5 @@
+//! The networks the experiments train, and their parameter counts.
+
+pub mod mlp;
+
+pub use mlp::{Mlp, MlpSpec};

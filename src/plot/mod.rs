@@ -1,0 +1,58 @@
+//! Figures drawn with plotters on any backend: a browser canvas, SVG files, PNG files.
+//!
+//! Every chart takes a `scale`, the device pixels per CSS pixel, so that text and lines keep
+//! their size on high-DPI canvases that are drawn at full device resolution.
+
+pub mod line;
+
+pub use line::{draw_line_chart, LineChart, Series};
+
+use plotters::style::RGBColor;
+
+/// Colours of the models' series: the Okabe-Ito palette, which stays distinct under the
+/// common forms of colour blindness.
+pub const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+];
+
+/// Colour of reference series such as the target function.
+pub const REFERENCE: RGBColor = RGBColor(40, 40, 40);
+
+/// An error from a drawing backend, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlotError(pub String);
+
+impl std::fmt::Display for PlotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "drawing failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for PlotError {}
+
+impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErrorKind<E>>
+    for PlotError
+{
+    fn from(error: plotters::drawing::DrawingAreaErrorKind<E>) -> Self {
+        PlotError(error.to_string())
+    }
+}
+
+/// Writes `chart` as an SVG file of `size` pixels.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write_svg(
+    path: &std::path::Path,
+    size: (u32, u32),
+    chart: &LineChart,
+) -> Result<(), PlotError> {
+    use plotters::prelude::{IntoDrawingArea, SVGBackend};
+    let area = SVGBackend::new(path, size).into_drawing_area();
+    draw_line_chart(&area, chart, 1.0)?;
+    area.present()?;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! Mean-squared-error regression of an [`Mlp`] with Adam, full-batch or mini-batch.
+
+use crate::data::function::Samples;
+use crate::model::Mlp;
+use crate::rng::Rng;
+use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+
+/// The most rows pushed through the network at once. Larger batches are split into chunks
+/// whose gradients are summed before the update, which gives the same step with bounded
+/// memory: a million-point full batch through a 190-wide layer would otherwise need
+/// gigabytes of activations.
+pub const MAX_CHUNK_ROWS: usize = 8192;
+
+/// A model, its optimizer and its data, advanced one epoch at a time.
+pub struct Regression {
+    model: Option<Mlp>,
+    optimizer: ModuleOptimizer,
+    learning_rate: f64,
+    samples: Samples,
+    batch_size: usize,
+    order: Vec<usize>,
+    rng: Rng,
+    device: Device,
+    chunk_rows: usize,
+    full_batch: Vec<(Tensor<2>, Tensor<2>)>,
+}
+
+impl Regression {
+    /// Prepares training of `model` on `samples`. A `batch_size` of 0, or one of at least the
+    /// number of samples, means full batch; smaller batches are drawn in an order reshuffled
+    /// from `rng` every epoch.
+    pub fn new(
+        model: Mlp,
+        samples: Samples,
+        batch_size: usize,
+        learning_rate: f64,
+        rng: Rng,
+        device: &Device,
+    ) -> Self {
+        let count = samples.len();
+        let batch_size = if batch_size == 0 { count } else { batch_size.min(count) };
+        let order: Vec<usize> = (0..count).collect();
+        let mut regression = Self {
+            model: Some(model),
+            optimizer: AdamConfig::new().init(),
+            learning_rate,
+            samples,
+            batch_size,
+            order,
+            rng,
+            device: device.clone(),
+            chunk_rows: MAX_CHUNK_ROWS,
+            full_batch: Vec::new(),
+        };
+        regression.prepare_full_batch();
+        regression
+    }
+
+    /// Splits batches into chunks of at most `rows` rows instead of [`MAX_CHUNK_ROWS`]; the
+    /// steps stay the same up to rounding.
+    pub fn with_chunk_rows(mut self, rows: usize) -> Self {
+        self.chunk_rows = rows.max(1);
+        self.prepare_full_batch();
+        self
+    }
+
+    /// Builds the full batch's tensors once, when every step uses all samples.
+    fn prepare_full_batch(&mut self) {
+        self.full_batch = if self.batch_size == self.samples.len() {
+            chunk_tensors(&self.samples, &self.order, self.chunk_rows, &self.device)
+        } else {
+            Vec::new()
+        };
+    }
+
+    /// Returns the number of optimizer steps in one epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.samples.len().div_ceil(self.batch_size)
+    }
+
+    /// Returns the model being trained.
+    pub fn model(&self) -> &Mlp {
+        self.model.as_ref().expect("the model is only taken out during a step")
+    }
+
+    /// Trains one epoch and returns its loss: the mean squared error over all samples, each
+    /// measured in the step that used it (before that step's update).
+    pub fn epoch(&mut self) -> f64 {
+        if !self.full_batch.is_empty() {
+            let chunks = std::mem::take(&mut self.full_batch);
+            let loss = self.step(&chunks, self.samples.len());
+            self.full_batch = chunks;
+            return loss;
+        }
+
+        self.rng.shuffle(&mut self.order);
+        let order = std::mem::take(&mut self.order);
+        let mut squared_error_sum = 0.0;
+        for batch in order.chunks(self.batch_size) {
+            let chunks = chunk_tensors(&self.samples, batch, self.chunk_rows, &self.device);
+            squared_error_sum += self.step(&chunks, batch.len()) * batch.len() as f64;
+        }
+        self.order = order;
+        squared_error_sum / self.samples.len() as f64
+    }
+
+    /// Applies one Adam step on the batch given as `chunks` of `rows` rows in all, and
+    /// returns the batch's mean squared error before the update.
+    fn step(&mut self, chunks: &[(Tensor<2>, Tensor<2>)], rows: usize) -> f64 {
+        let model = self.model.take().expect("the model is only taken out during a step");
+        let mut accumulator = GradientsAccumulator::<Mlp>::new();
+        let mut loss = 0.0;
+        for (x, y) in chunks {
+            // Each chunk's squared errors are divided by the whole batch's row count, so the
+            // chunk losses and gradients add up to those of the batch mean.
+            let chunk_loss =
+                (model.forward(x.clone()) - y.clone()).powi_scalar(2).sum() / rows as f64;
+            loss += chunk_loss.clone().into_scalar::<f32>() as f64;
+            let grads = GradientsParams::from_grads(chunk_loss.backward(), &model);
+            accumulator.accumulate(&model, grads);
+        }
+        self.model = Some(self.optimizer.step(self.learning_rate, model, accumulator.grads()));
+        loss
+    }
+
+    /// Evaluates the model at each of `x` and returns its outputs.
+    pub fn predict(&self, x: &[f32]) -> Vec<f32> {
+        let model = self.model();
+        x.chunks(MAX_CHUNK_ROWS)
+            .flat_map(|chunk| {
+                let input = column(chunk.to_vec(), &self.device);
+                let output = model.forward(input).into_data();
+                output.try_to_vec::<f32>().expect("the model outputs f32")
+            })
+            .collect()
+    }
+}
+
+/// Builds `[rows, 1]` input and target tensors for the samples at `indices`, in chunks of at
+/// most `chunk_rows` rows.
+fn chunk_tensors(
+    samples: &Samples,
+    indices: &[usize],
+    chunk_rows: usize,
+    device: &Device,
+) -> Vec<(Tensor<2>, Tensor<2>)> {
+    indices
+        .chunks(chunk_rows)
+        .map(|chunk| {
+            let x = chunk.iter().map(|&i| samples.x[i]).collect();
+            let y = chunk.iter().map(|&i| samples.y[i]).collect();
+            (column(x, device), column(y, device))
+        })
+        .collect()
+}
+
+/// Makes a `[len, 1]` tensor from `values`.
+fn column(values: Vec<f32>, device: &Device) -> Tensor<2> {
+    let rows = values.len();
+    Tensor::from_data(TensorData::new(values, [rows, 1]), device)
+}

@@ -1,0 +1,135 @@
+//! Tests of the `gradlab` command line: exit codes, messages and the files it writes.
+#![cfg(not(target_arch = "wasm32"))]
+
+use serde_json::Value;
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn gradlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gradlab")).args(args).output().expect("gradlab runs")
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gradlab-cli-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn invalid_values_exit_with_code_2() {
+    let out = scratch_dir("invalid");
+    let out = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 9] = [
+        (&["--learning-rate", "-1"], "--learning-rate"),
+        (&["--learning-rate", "nan"], "--learning-rate"),
+        (&["--learning-rate", "inf"], "--learning-rate"),
+        (&["--epochs", "0"], "--epochs"),
+        (&["--epochs", "1000001"], "--epochs"),
+        (&["--points", "1"], "--points"),
+        (&["--points", "1000001"], "--points"),
+        (&["--domain", "1,1"], "--domain"),
+        (&["--domain", "2,-2"], "--domain"),
+    ];
+    for (extra, option) in cases {
+        let mut args = vec!["fit", "--function", "silu", "--out", out];
+        args.extend_from_slice(extra);
+        let output = gradlab(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(option), "{extra:?}: stderr does not name {option}: {stderr}");
+        assert!(output.stdout.is_empty(), "{extra:?}: training started");
+    }
+    assert!(!PathBuf::from(out).exists(), "a rejected run created its output folder");
+}
+
+#[test]
+fn unknown_function_exits_with_code_2() {
+    let output = gradlab(&["fit", "--function", "tanh", "--out", "unused"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("tanh"));
+}
+
+#[test]
+fn fit_writes_results() {
+    let out = scratch_dir("fit");
+    let output = gradlab(&[
+        "fit",
+        "--function",
+        "sgn-cos",
+        "--epochs",
+        "30",
+        "--points",
+        "64",
+        "--seed",
+        "3",
+        "--report-every",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let progress: Vec<&str> = stdout.lines().filter(|line| line.starts_with("fit ")).collect();
+    assert_eq!(progress.len(), 9, "three progress lines per model:\n{stdout}");
+    assert!(
+        progress[0].contains("epoch 10/30") && progress[0].contains("steps/s"),
+        "{}",
+        progress[0]
+    );
+
+    let loss = fs::read_to_string(out.join("loss.csv")).unwrap();
+    assert!(loss.starts_with("epoch,model,loss\n"));
+    assert_eq!(loss.lines().count(), 1 + 3 * 30);
+
+    let predictions = fs::read_to_string(out.join("predictions.csv")).unwrap();
+    assert!(predictions.starts_with("x,target,deep,medium,shallow\n"));
+    assert_eq!(predictions.lines().count(), 1 + 512);
+
+    let summary: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["seed"], 3);
+    assert_eq!(summary["config"]["function"], "sgn-cos");
+    let parameters: Vec<u64> = summary["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["parameters"].as_u64().unwrap())
+        .collect();
+    assert_eq!(parameters, vec![571, 572, 571]);
+    for model in summary["models"].as_array().unwrap() {
+        assert!(model["final_loss"].as_f64().unwrap() >= model["best_loss"].as_f64().unwrap());
+    }
+
+    for figure in ["loss.svg", "predictions.svg"] {
+        let svg = fs::read_to_string(out.join(figure)).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("<polyline"), "{figure} has no lines");
+        assert!(svg.contains("deep") && svg.contains("shallow"), "{figure} has no legend");
+    }
+    fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn diverging_run_says_so() {
+    let out = scratch_dir("diverge");
+    let output = gradlab(&[
+        "fit",
+        "--function",
+        "silu",
+        "--epochs",
+        "50",
+        "--points",
+        "32",
+        "--learning-rate",
+        "1e30",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("NaN or infinite"), "{stderr}");
+    let summary = fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("\"diverged\""), "{summary}");
+    fs::remove_dir_all(out).unwrap();
+}
