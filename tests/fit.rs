@@ -13,7 +13,7 @@ use serde_json::json;
 fn losses(config: &FitConfig, model: &str) -> Vec<f64> {
     let spec = MlpSpec::fit_model(model).expect("model exists");
     let mut run = FitRun::new(config, spec, 1).expect("config is valid");
-    let chunk = run.advance(config.epochs);
+    let chunk = run.advance(config.epochs * config.steps_per_epoch());
     assert_eq!(chunk.status, RunState::Done);
     chunk.series.iter().map(|&(_, loss)| loss).collect()
 }
@@ -168,9 +168,18 @@ fn huge_learning_rate_diverges() {
 fn mini_batches_count_steps() {
     let config = FitConfig { batch_size: 64, ..short_config(Target::Silu, 3) };
     let mut run = FitRun::new(&config, MlpSpec::fit_model("deep").unwrap(), 1).unwrap();
-    let chunk = run.advance(3);
-    assert_eq!(chunk.steps, 3 * 200usize.div_ceil(64));
-    assert_eq!(chunk.step, chunk.steps);
+    let steps_per_epoch = 200usize.div_ceil(64);
+    let chunk = run.advance(steps_per_epoch + 1);
+    assert_eq!(chunk.steps, 3 * steps_per_epoch);
+    assert_eq!(
+        (chunk.epoch, chunk.step),
+        (1, steps_per_epoch + 1),
+        "chunks may end inside an epoch"
+    );
+    assert_eq!(chunk.series.len(), 1);
+    let chunk = run.advance(100);
+    assert_eq!((chunk.epoch, chunk.step), (3, chunk.steps));
+    assert_eq!(chunk.status, RunState::Done);
 }
 
 #[test]

@@ -1,3 +1,5 @@
-//! Training data: one-dimensional target functions and their sample grids.
+//! Training data: one-dimensional target functions, and MNIST digits in the IDX format.
 
 pub mod function;
+pub mod idx;
+pub mod mnist;

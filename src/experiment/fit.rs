@@ -207,6 +207,7 @@ pub struct FitRun {
     record_every: usize,
     trainer: Regression,
     epoch: usize,
+    step: usize,
     loss: Option<f64>,
     best_loss: Option<f64>,
     state: RunState,
@@ -241,6 +242,7 @@ impl FitRun {
             record_every: record_every.max(1),
             trainer,
             epoch: 0,
+            step: 0,
             loss: None,
             best_loss: None,
             state: RunState::Running,
@@ -248,21 +250,25 @@ impl FitRun {
         })
     }
 
-    /// Trains up to `max_epochs` more epochs, stopping early at the end or on divergence.
-    pub fn advance(&mut self, max_epochs: usize) -> FitChunk {
+    /// Takes up to `max_steps` more optimizer steps, stopping early at the end of the run or
+    /// on divergence. A chunk may end inside an epoch; its loss is reported when it ends.
+    pub fn advance(&mut self, max_steps: usize) -> FitChunk {
         let mut series = Vec::new();
-        let end = (self.epoch + max_epochs).min(self.epochs);
-        while self.state == RunState::Running && self.epoch < end {
-            let loss = self.trainer.epoch();
+        for _ in 0..max_steps {
+            if self.state != RunState::Running {
+                break;
+            }
+            self.step += 1;
+            let Some(loss) = self.trainer.step() else { continue };
             self.epoch += 1;
             if !loss.is_finite() {
                 self.state = RunState::Diverged { epoch: self.epoch };
-                break;
+            } else {
+                self.record(loss, &mut series);
+                if self.epoch == self.epochs {
+                    self.state = RunState::Done;
+                }
             }
-            self.record(loss, &mut series);
-        }
-        if self.state == RunState::Running && self.epoch == self.epochs {
-            self.state = RunState::Done;
         }
         self.chunk(series)
     }
@@ -285,7 +291,7 @@ impl FitRun {
             model: self.spec.name,
             epoch: self.epoch,
             epochs: self.epochs,
-            step: self.epoch * steps_per_epoch,
+            step: self.step,
             steps: self.epochs * steps_per_epoch,
             loss: self.loss,
             best_loss: self.best_loss,

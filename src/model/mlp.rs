@@ -65,13 +65,14 @@ impl Mlp {
 }
 
 /// Builds a linear layer of weight shape `[fan_in, fan_out]` with uniform initial values.
-fn uniform_linear(fan_in: usize, fan_out: usize, rng: &mut Rng, device: &Device) -> Linear {
-    let bound = 1.0 / (fan_in as f64).sqrt();
-    let mut draw = |count: usize| -> Vec<f32> {
-        (0..count).map(|_| rng.uniform(-bound, bound) as f32).collect()
-    };
-    let weight = draw(fan_in * fan_out);
-    let bias = draw(fan_out);
+pub(crate) fn uniform_linear(
+    fan_in: usize,
+    fan_out: usize,
+    rng: &mut Rng,
+    device: &Device,
+) -> Linear {
+    let weight = uniform_values(fan_in, fan_in * fan_out, rng);
+    let bias = uniform_values(fan_in, fan_out, rng);
     Linear {
         weight: Param::from_tensor(Tensor::from_data(
             TensorData::new(weight, [fan_in, fan_out]),
@@ -79,4 +80,10 @@ fn uniform_linear(fan_in: usize, fan_out: usize, rng: &mut Rng, device: &Device)
         )),
         bias: Some(Param::from_tensor(Tensor::from_data(TensorData::new(bias, [fan_out]), device))),
     }
+}
+
+/// Draws `count` values uniform in (-1/sqrt(fan_in), 1/sqrt(fan_in)).
+pub(crate) fn uniform_values(fan_in: usize, count: usize, rng: &mut Rng) -> Vec<f32> {
+    let bound = 1.0 / (fan_in as f64).sqrt();
+    (0..count).map(|_| rng.uniform(-bound, bound) as f32).collect()
 }

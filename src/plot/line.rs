@@ -1,10 +1,11 @@
-//! Line charts of several named series, with a linear or logarithmic y axis.
+//! Line charts of several named series, with a linear or logarithmic y axis and a legend
+//! beside the plot, so that it never hides a curve.
 
 use super::{PlotError, PALETTE, REFERENCE};
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::ops::Range;
 
 /// A line chart: what to draw, independent of where it is drawn.
@@ -28,7 +29,8 @@ pub struct LineChart {
 pub struct Series {
     /// Legend label.
     pub name: String,
-    /// Points in drawing order; points that are not finite are skipped.
+    /// Points in drawing order. A point that is not finite (`null` in JSON) breaks the line.
+    #[serde(deserialize_with = "points_with_gaps")]
     pub points: Vec<[f64; 2]>,
     /// Whether this is a reference (such as the target function) drawn in dark grey beneath
     /// the models, rather than one of the models.
@@ -36,152 +38,212 @@ pub struct Series {
     pub reference: bool,
 }
 
+/// Reads `[[x, y], ...]` where any coordinate may be `null`, which becomes NaN.
+fn points_with_gaps<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<[f64; 2]>, D::Error> {
+    let points: Vec<[Option<f64>; 2]> = Vec::deserialize(deserializer)?;
+    Ok(points.into_iter().map(|[x, y]| [x.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN)]).collect())
+}
+
+/// Width of the legend column beside the plot, in CSS pixels.
+const LEGEND_WIDTH: f64 = 112.0;
+
 /// Draws `chart` on `area`, with text and lines enlarged by `scale`.
+///
+/// A log axis is drawn as log10 of the values on a linear axis, labelled with the values
+/// themselves, so that short ranges still get several labelled ticks.
 pub fn draw_line_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     chart: &LineChart,
     scale: f64,
 ) -> Result<(), PlotError> {
     area.fill(&WHITE)?;
-    let visible: Vec<Vec<(f64, f64)>> =
-        chart.series.iter().map(|series| visible_points(&series.points, chart.log_y)).collect();
-    let all = visible.iter().flatten();
-    let x_range = padded_range(all.clone().map(|p| p.0), false);
-    let y_range = padded_range(all.map(|p| p.1), chart.log_y);
-    if chart.log_y {
-        draw_on(area, chart, &visible, x_range, y_range.log_scale(), scale)
-    } else {
-        draw_on(area, chart, &visible, x_range, y_range, scale)
-    }
-}
+    let segments: Vec<Vec<Vec<(f64, f64)>>> =
+        chart.series.iter().map(|series| segments(&series.points, chart.log_y)).collect();
+    let all = segments.iter().flatten().flatten();
+    let x_range = padded_range(all.clone().map(|p| p.0));
+    let y_range = padded_range(all.map(|p| p.1));
 
-/// Keeps the points that can be drawn: finite, and positive on a log axis.
-fn visible_points(points: &[[f64; 2]], log_y: bool) -> Vec<(f64, f64)> {
-    points
-        .iter()
-        .filter(|[x, y]| x.is_finite() && y.is_finite() && (!log_y || *y > 0.0))
-        .map(|&[x, y]| (x, y))
-        .collect()
-}
-
-/// Returns a range covering `values` with a margin, or a unit range when there are none.
-fn padded_range(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
-    let (low, high) =
-        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| (low.min(v), high.max(v)));
-    if low > high {
-        return if log { 0.1..1.0 } else { 0.0..1.0 };
-    }
-    if log {
-        let factor = if high / low < 1.01 { 2.0 } else { 1.15 };
-        return low / factor..high * factor;
-    }
-    let margin = if high > low { 0.05 * (high - low) } else { 0.5 * low.abs().max(1.0) };
-    low - margin..high + margin
-}
-
-/// Draws axes, series and legend once the y coordinate (linear or log) is chosen.
-fn draw_on<DB, Y>(
-    area: &DrawingArea<DB, Shift>,
-    chart: &LineChart,
-    visible: &[Vec<(f64, f64)>],
-    x_range: Range<f64>,
-    y_range: Y,
-    scale: f64,
-) -> Result<(), PlotError>
-where
-    DB: DrawingBackend,
-    Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
     let px = |size: f64| (size * scale).round().max(1.0) as u32;
-    let mut context = ChartBuilder::on(area)
+    let (width, _) = area.dim_in_pixel();
+    let legend_width = (f64::from(px(LEGEND_WIDTH))).min(f64::from(width) / 3.0) as u32;
+    let (plot_area, legend_area) = area.split_horizontally(width.saturating_sub(legend_width));
+
+    let mut context = ChartBuilder::on(&plot_area)
         .caption(&chart.title, ("sans-serif", px(15.0)))
         .margin(px(10.0))
         .x_label_area_size(px(38.0))
-        .y_label_area_size(px(62.0))
+        .y_label_area_size(px(58.0))
         .build_cartesian_2d(x_range, y_range)?;
-
+    let log_y = chart.log_y;
     context
         .configure_mesh()
         .x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
         .label_style(("sans-serif", px(12.0)))
         .axis_desc_style(("sans-serif", px(13.0)))
-        .light_line_style(RGBColor(236, 236, 236).stroke_width(px(1.0)))
-        .bold_line_style(RGBColor(210, 210, 210).stroke_width(px(1.0)))
+        .light_line_style(RGBColor(238, 238, 238).stroke_width(px(1.0)))
+        .bold_line_style(RGBColor(214, 214, 214).stroke_width(px(1.0)))
         .x_labels(6)
-        .y_labels(6)
-        .y_label_formatter(&|v| format_tick(*v))
+        .y_labels(7)
         .x_label_formatter(&|v| format_tick(*v))
+        .y_label_formatter(&|v| if log_y { format_tick(10f64.powf(*v)) } else { format_tick(*v) })
         .draw()?;
 
     let mut model_index = 0;
-    for (series, points) in chart.series.iter().zip(visible) {
-        let style = series_style(series.reference, model_index, scale);
-        let dash = if series.reference { None } else { dash_pattern(model_index, scale) };
+    for (series, lines) in chart.series.iter().zip(&segments) {
+        let look = Look::of(series.reference, model_index, scale);
         model_index += usize::from(!series.reference);
-
-        let drawn = match dash {
-            None => context.draw_series(LineSeries::new(points.iter().copied(), style))?,
-            Some((length, gap)) => context.draw_series(DashedLineSeries::new(
-                points.iter().copied(),
-                length,
-                gap,
-                style,
-            ))?,
-        };
-        let legend_width = px(22.0) as i32;
-        drawn
-            .label(series.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + legend_width, y)], style));
+        for line in lines {
+            draw_segment(&mut context, line, look)?;
+        }
     }
-
-    context
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", px(12.0)))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .margin(px(6.0))
-        .draw()?;
+    draw_legend(&legend_area, chart, scale)?;
     Ok(())
 }
 
-/// The line style of a series: dark grey for references, palette colours for models.
-fn series_style(reference: bool, model_index: usize, scale: f64) -> ShapeStyle {
-    let color = if reference { REFERENCE } else { PALETTE[model_index % PALETTE.len()] };
-    let width = if reference { 1.5 } else { 2.0 };
-    color.stroke_width((width * scale).round().max(1.0) as u32)
+/// How one series is drawn: colour and width, and a dash pattern that tells models apart
+/// without colour.
+#[derive(Clone, Copy)]
+struct Look {
+    style: ShapeStyle,
+    /// `(dash, gap)` in pixels, or `None` for a solid line.
+    dash: Option<(u32, u32)>,
+    marker_radius: u32,
 }
 
-/// The dash pattern `(dash, gap)` in pixels that tells model `index` apart without colour:
-/// solid, long dashes, short dashes, then again.
-fn dash_pattern(index: usize, scale: f64) -> Option<(u32, u32)> {
-    let px = |size: f64| (size * scale).round().max(1.0) as u32;
-    match index % 3 {
-        0 => None,
-        1 => Some((px(9.0), px(4.0))),
-        _ => Some((px(3.0), px(3.0))),
+impl Look {
+    /// Dark grey for references; palette colours for models, solid, long dashes, short dashes.
+    fn of(reference: bool, model_index: usize, scale: f64) -> Self {
+        let px = |size: f64| (size * scale).round().max(1.0) as u32;
+        if reference {
+            return Look {
+                style: REFERENCE.stroke_width(px(1.5)),
+                dash: None,
+                marker_radius: px(3.0),
+            };
+        }
+        let color = PALETTE[model_index % PALETTE.len()];
+        let dash = match model_index % 3 {
+            0 => None,
+            1 => Some((px(9.0), px(4.0))),
+            _ => Some((px(3.0), px(3.0))),
+        };
+        Look { style: color.stroke_width(px(2.0)), dash, marker_radius: px(3.0) }
     }
 }
 
-/// Formats an axis value compactly: `0.25`, `1200`, `1e-4`, `3e6`.
+/// Draws one unbroken run of points, or a dot where the run is a single point.
+fn draw_segment<DB: DrawingBackend>(
+    context: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    line: &[(f64, f64)],
+    look: Look,
+) -> Result<(), PlotError> {
+    let points = line.iter().copied();
+    match (line.len(), look.dash) {
+        (1, _) => {
+            let dot = Circle::new(line[0], look.marker_radius, look.style.filled());
+            context.draw_series(std::iter::once(dot))?;
+        }
+        (_, None) => {
+            context.draw_series(LineSeries::new(points, look.style))?;
+        }
+        (_, Some((dash, gap))) => {
+            context.draw_series(DashedLineSeries::new(points, dash, gap, look.style))?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws the legend in its column: a line sample in each series' look, then its name.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &LineChart,
+    scale: f64,
+) -> Result<(), PlotError> {
+    let px = |size: f64| (size * scale).round() as i32;
+    let font = ("sans-serif", px(12.0).max(1) as u32).into_font().color(&BLACK);
+    let mut model_index = 0;
+    for (row, series) in chart.series.iter().enumerate() {
+        let look = Look::of(series.reference, model_index, scale);
+        model_index += usize::from(!series.reference);
+        let y = px(48.0) + row as i32 * px(20.0);
+        let (start, end) = ((px(2.0), y), (px(26.0), y));
+        match look.dash {
+            None => area.draw(&PathElement::new(vec![start, end], look.style))?,
+            Some(_) => {
+                let gap = px(3.0);
+                for x in (start.0..end.0).step_by((gap * 2).max(2) as usize) {
+                    area.draw(&PathElement::new(
+                        vec![(x, y), ((x + gap).min(end.0), y)],
+                        look.style,
+                    ))?;
+                }
+            }
+        }
+        area.draw(&Text::new(legend_label(&series.name), (px(32.0), y - px(7.0)), font.clone()))?;
+    }
+    Ok(())
+}
+
+/// Shortens a legend label to fit the legend column.
+fn legend_label(name: &str) -> String {
+    let mut label: String = name.chars().take(12).collect();
+    if label.len() < name.len() {
+        label.push('…');
+    }
+    label
+}
+
+/// Splits `points` into runs of drawable points (finite, and positive on a log axis),
+/// with y as log10(y) on a log axis.
+fn segments(points: &[[f64; 2]], log_y: bool) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = vec![Vec::new()];
+    for &[x, y] in points {
+        let y = if log_y { y.log10() } else { y };
+        if x.is_finite() && y.is_finite() {
+            runs.last_mut().expect("runs is never empty").push((x, y));
+        } else if !runs.last().expect("runs is never empty").is_empty() {
+            runs.push(Vec::new());
+        }
+    }
+    runs.retain(|run| !run.is_empty());
+    runs
+}
+
+/// Returns a range covering `values` with a 5% margin, or a unit range when there are none.
+fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
+    let (low, high) =
+        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| (low.min(v), high.max(v)));
+    if low > high {
+        return 0.0..1.0;
+    }
+    let margin = if high > low { 0.05 * (high - low) } else { 0.5 * low.abs().max(1.0) };
+    low - margin..high + margin
+}
+
+/// Formats an axis value with at most 3 significant digits: `0.25`, `1200`, `1e-4`, `3.2e6`.
 fn format_tick(value: f64) -> String {
     let magnitude = value.abs();
-    if value == 0.0 {
-        "0".to_string()
-    } else if !(1e-3..1e5).contains(&magnitude) {
-        let text = format!("{value:.0e}");
-        text.replace("e0", "").replace("e-0", "e-")
-    } else {
-        let text = format!("{value:.3}");
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    if magnitude < 1e-12 {
+        return "0".to_string();
     }
+    if (1e-3..1e5).contains(&magnitude) {
+        let decimals = (2 - magnitude.log10().floor() as i32).max(0) as usize;
+        let text = format!("{value:.decimals$}");
+        return if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        };
+    }
+    let text = format!("{value:.1e}");
+    let (mantissa, exponent) = text.split_once('e').expect("exponent format has an e");
+    format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::format_tick;
+    use super::{format_tick, segments};
 
     #[test]
     fn ticks_are_compact() {
@@ -189,7 +251,21 @@ mod tests {
         assert_eq!(format_tick(0.25), "0.25");
         assert_eq!(format_tick(1200.0), "1200");
         assert_eq!(format_tick(1e-4), "1e-4");
-        assert_eq!(format_tick(3e6), "3e6");
+        assert_eq!(format_tick(3.2e6), "3.2e6");
         assert_eq!(format_tick(-0.5), "-0.5");
+        assert_eq!(format_tick(10f64.powf(-1.2)), "0.0631");
+        assert_eq!(format_tick(1.0), "1");
+    }
+
+    #[test]
+    fn gaps_split_lines() {
+        let points = [[0.0, 1.0], [1.0, f64::NAN], [2.0, 2.0], [3.0, 3.0]];
+        assert_eq!(segments(&points, false), vec![vec![(0.0, 1.0)], vec![(2.0, 2.0), (3.0, 3.0)]]);
+    }
+
+    #[test]
+    fn log_axis_drops_non_positive() {
+        let points = [[0.0, 100.0], [1.0, 0.0], [2.0, 0.001]];
+        assert_eq!(segments(&points, true), vec![vec![(0.0, 2.0)], vec![(2.0, -3.0)]]);
     }
 }

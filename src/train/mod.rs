@@ -1,7 +1,9 @@
-//! Training loops, progress reporting and the shared stop flag.
+//! Training loops and the progress report.
 
+pub mod classification;
 pub mod progress;
 pub mod regression;
 
+pub use classification::Classification;
 pub use progress::{Progress, RateMeter};
 pub use regression::Regression;

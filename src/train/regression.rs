@@ -12,7 +12,7 @@ use burn::prelude::*;
 /// gigabytes of activations.
 pub const MAX_CHUNK_ROWS: usize = 8192;
 
-/// A model, its optimizer and its data, advanced one epoch at a time.
+/// A model, its optimizer and its data, advanced one optimizer step at a time.
 pub struct Regression {
     model: Option<Mlp>,
     optimizer: ModuleOptimizer,
@@ -20,6 +20,8 @@ pub struct Regression {
     samples: Samples,
     batch_size: usize,
     order: Vec<usize>,
+    cursor: usize,
+    squared_error_sum: f64,
     rng: Rng,
     device: Device,
     chunk_rows: usize,
@@ -48,6 +50,8 @@ impl Regression {
             samples,
             batch_size,
             order,
+            cursor: 0,
+            squared_error_sum: 0.0,
             rng,
             device: device.clone(),
             chunk_rows: MAX_CHUNK_ROWS,
@@ -84,30 +88,42 @@ impl Regression {
         self.model.as_ref().expect("the model is only taken out during a step")
     }
 
-    /// Trains one epoch and returns its loss: the mean squared error over all samples, each
-    /// measured in the step that used it (before that step's update).
-    pub fn epoch(&mut self) -> f64 {
+    /// Applies one optimizer step on the next batch. Returns the epoch's loss when this step
+    /// ends an epoch: the mean squared error over all samples, each measured in the step
+    /// that used it (before that step's update).
+    pub fn step(&mut self) -> Option<f64> {
         if !self.full_batch.is_empty() {
             let chunks = std::mem::take(&mut self.full_batch);
-            let loss = self.step(&chunks, self.samples.len());
+            let loss = self.update(&chunks, self.samples.len());
             self.full_batch = chunks;
-            return loss;
+            return Some(loss);
         }
 
-        self.rng.shuffle(&mut self.order);
-        let order = std::mem::take(&mut self.order);
-        let mut squared_error_sum = 0.0;
-        for batch in order.chunks(self.batch_size) {
-            let chunks = chunk_tensors(&self.samples, batch, self.chunk_rows, &self.device);
-            squared_error_sum += self.step(&chunks, batch.len()) * batch.len() as f64;
+        if self.cursor == 0 {
+            self.rng.shuffle(&mut self.order);
+            self.squared_error_sum = 0.0;
         }
-        self.order = order;
-        squared_error_sum / self.samples.len() as f64
+        let end = (self.cursor + self.batch_size).min(self.order.len());
+        let batch = &self.order[self.cursor..end];
+        let chunks = chunk_tensors(&self.samples, batch, self.chunk_rows, &self.device);
+        let rows = batch.len();
+        self.squared_error_sum += self.update(&chunks, rows) * rows as f64;
+        self.cursor = end % self.order.len();
+        (self.cursor == 0).then(|| self.squared_error_sum / self.samples.len() as f64)
+    }
+
+    /// Trains one whole epoch and returns its loss (see [`Regression::step`]).
+    pub fn epoch(&mut self) -> f64 {
+        loop {
+            if let Some(loss) = self.step() {
+                return loss;
+            }
+        }
     }
 
     /// Applies one Adam step on the batch given as `chunks` of `rows` rows in all, and
     /// returns the batch's mean squared error before the update.
-    fn step(&mut self, chunks: &[(Tensor<2>, Tensor<2>)], rows: usize) -> f64 {
+    fn update(&mut self, chunks: &[(Tensor<2>, Tensor<2>)], rows: usize) -> f64 {
         let model = self.model.take().expect("the model is only taken out during a step");
         let mut accumulator = GradientsAccumulator::<Mlp>::new();
         let mut loss = 0.0;

@@ -1,6 +1,6 @@
 //! Argument parsing and exit codes of the `gradlab` command line.
 
-use crate::fit;
+use crate::{data, fit, mnist};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -15,6 +15,11 @@ struct Cli {
 enum Command {
     /// Deep vs shallow: fit three MLPs of about 571 parameters to a 1-D function.
     Fit(fit::FitArgs),
+    /// MNIST: three CNNs of about 25,500 parameters that differ in depth.
+    Mnist(mnist::MnistArgs),
+    /// Prepare data files.
+    #[command(subcommand)]
+    Data(data::DataCommand),
 }
 
 /// A failure that ends the program, with its exit code: 2 for invalid input, 1 otherwise.
@@ -30,6 +35,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fit(args) => fit::run(args),
+        Command::Mnist(args) => mnist::run(args),
+        Command::Data(command) => data::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

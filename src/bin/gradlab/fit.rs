@@ -74,7 +74,7 @@ fn train(mut run: FitRun, config: &FitConfig, report_every: usize) -> Trained {
     let meter = RateMeter::new(0.0, config.epochs * config.steps_per_epoch());
     let mut losses = Vec::new();
     loop {
-        let chunk = run.advance(report_every);
+        let chunk = run.advance(report_every * config.steps_per_epoch());
         losses.extend(chunk.series.iter().map(|&(epoch, loss)| [epoch as f64, loss]));
         let (steps_per_second, eta_seconds) =
             meter.measure(chunk.step, start.elapsed().as_secs_f64());
@@ -135,7 +135,7 @@ fn parse_domain(text: &str) -> Result<[f64; 2], Failure> {
 }
 
 /// Turns rejected settings into one usage failure that names each option.
-fn usage(errors: &[FieldError]) -> Failure {
+pub fn usage(errors: &[FieldError]) -> Failure {
     let lines: Vec<String> = errors
         .iter()
         .map(|error| format!("invalid --{}: {}", error.field.replace('_', "-"), error.message))

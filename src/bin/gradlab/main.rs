@@ -3,7 +3,11 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
+mod data;
+#[cfg(not(target_arch = "wasm32"))]
 mod fit;
+#[cfg(not(target_arch = "wasm32"))]
+mod mnist;
 #[cfg(not(target_arch = "wasm32"))]
 mod output;
 

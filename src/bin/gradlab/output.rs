@@ -31,6 +31,13 @@ impl OutputDir {
         Ok(path)
     }
 
+    /// Writes `contents` to the file `name` in the folder.
+    pub fn write_bytes(&self, name: &str, contents: &[u8]) -> Result<(), Failure> {
+        let path = self.path.join(name);
+        fs::write(&path, contents)
+            .map_err(|error| Failure::Runtime(format!("cannot write {}: {error}", path.display())))
+    }
+
     /// Draws `chart` into the SVG file `name` in the folder.
     pub fn write_svg(&self, name: &str, chart: &LineChart) -> Result<PathBuf, Failure> {
         let path = self.path.join(name);

@@ -1,0 +1,153 @@
+// Shared set-up for the end-to-end tests: the built page, the browser, and readers of what the
+// page shows.
+
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const WWW_ROOT = fileURLToPath(new URL('../../www/', import.meta.url));
+export const SCREENSHOT_DIR = fileURLToPath(new URL('./screenshots/', import.meta.url));
+export const MODELS = ['deep', 'medium', 'shallow'];
+
+const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox', // CI runs as root, where Chromium's sandbox cannot start.
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** Throws with the command to run when the wasm bindings have not been built. */
+export function requireBuiltPage() {
+  const bindings = new URL('../../www/pkg/gradlab.js', import.meta.url);
+  if (!existsSync(bindings)) {
+    throw new Error(`${fileURLToPath(bindings)} is missing; run ./build.sh build first`);
+  }
+}
+
+/** Launches headless Chromium, or throws with the set-up command when it is not installed. */
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} not found; run ./build.sh setup to install Chromium`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Opens the page in a new context and waits until the wasm module has loaded. `problems`
+ * collects console errors of the page and of its workers, and the page's uncaught exceptions.
+ */
+export async function openPage(browser, url, { deviceScaleFactor = 1 } = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 1360, height: 1100 },
+    deviceScaleFactor,
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught exception: ${error.message}`));
+  await page.goto(url);
+  await waitForStatus(page, ['ready']);
+  return { context, page, problems };
+}
+
+/** Waits until #status has one of `states` in data-state. */
+export async function waitForStatus(page, states, timeout = 15_000) {
+  await page.waitForFunction(
+    (expected) => expected.includes(document.querySelector('#status').dataset.state),
+    states,
+    { timeout },
+  );
+}
+
+export async function statusState(page) {
+  return page.locator('#status').getAttribute('data-state');
+}
+
+/** Fills the settings form; keys are input ids such as 'learning-rate'. */
+export async function fillSettings(page, settings) {
+  for (const [id, value] of Object.entries(settings)) {
+    await page.fill(`#${id}`, String(value));
+  }
+}
+
+export async function stepCount(page) {
+  return Number(await page.locator('#step-counter').getAttribute('data-step'));
+}
+
+/** Returns each model's reported final loss, or NaN where none is shown yet. */
+export async function readLosses(page) {
+  const losses = {};
+  for (const model of MODELS) {
+    const value = await page.getByTestId(`final-loss-${model}`).getAttribute('data-value');
+    losses[model] = value ? Number(value) : NaN;
+  }
+  return losses;
+}
+
+export async function modelStates(page) {
+  const states = {};
+  for (const model of MODELS) {
+    states[model] = await page.getByTestId(`status-${model}`).getAttribute('data-state');
+  }
+  return states;
+}
+
+/**
+ * Counts a canvas's pixels read back with getImageData: `drawn` are not white, `coloured`
+ * have a clear hue. Axes, grid, text and the target curve are grey, so only the models'
+ * curves and legend marks count as coloured.
+ */
+export async function countPixels(page, canvasId) {
+  return page.evaluate((id) => {
+    const canvas = document.getElementById(id);
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let drawn = 0;
+    let coloured = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (r < 245 || g < 245 || b < 245) {
+        drawn += 1;
+      }
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) {
+        coloured += 1;
+      }
+    }
+    return { drawn, coloured, width: canvas.width, height: canvas.height };
+  }, canvasId);
+}
+
+/** Returns a canvas's width and height attributes and its CSS size. */
+export async function canvasSizes(page, canvasId) {
+  return page.evaluate((id) => {
+    const canvas = document.getElementById(id);
+    const box = canvas.getBoundingClientRect();
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      cssWidth: box.width,
+      cssHeight: box.height,
+    };
+  }, canvasId);
+}
+
+export async function canvasData(page, canvasId) {
+  return page.evaluate((id) => ({ ...document.getElementById(id).dataset }), canvasId);
+}
+
+/** Saves a screenshot of the page and of each chart canvas, named `prefix`-*.png. */
+export async function saveScreenshots(page, prefix) {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}${prefix}-page.png`, fullPage: true });
+  for (const id of ['loss-chart', 'fit-chart']) {
+    await page.locator(`#${id}`).screenshot({ path: `${SCREENSHOT_DIR}${prefix}-${id}.png` });
+  }
+}

@@ -1,0 +1,199 @@
+// Canvas charts drawn by the wasm module. Each canvas keeps its backing store at device
+// resolution. It is redrawn in an animation frame, at most every MIN_REDRAW_INTERVAL_MS, and
+// only after its data, its size or the device pixel ratio changed.
+
+// A chart took 10 to 40 ms to draw while three workers trained on a 2-core machine (data-draw-ms
+// in headless Chromium 156), so charts are redrawn at most 10 times a second.
+const MIN_REDRAW_INTERVAL_MS = 100;
+
+/** Runs the callbacks requested since the last animation frame, each once, in that frame. */
+export class FrameScheduler {
+  constructor() {
+    this.callbacks = new Set();
+    this.frameRequested = false;
+  }
+
+  request(callback) {
+    this.callbacks.add(callback);
+    if (!this.frameRequested) {
+      this.frameRequested = true;
+      requestAnimationFrame(() => this.runFrame());
+    }
+  }
+
+  runFrame() {
+    this.frameRequested = false;
+    const callbacks = [...this.callbacks];
+    this.callbacks.clear();
+    for (const callback of callbacks) {
+      callback();
+    }
+  }
+}
+
+/** Returns the canvas size in device pixels from a ResizeObserver entry. */
+function devicePixelSize(entry) {
+  // NOTE: devicePixelContentBoxSize would be exact, but Chromium 156 reports it at ratio 1
+  // when the ratio is emulated (as in headless tests), so the CSS size is scaled instead.
+  const ratio = window.devicePixelRatio;
+  const { width, height } = entry.contentRect;
+  return { width: Math.round(width * ratio), height: Math.round(height * ratio) };
+}
+
+/** Calls `onSize` with the canvas's device-pixel size now and whenever its CSS size changes. */
+function observeDevicePixelSize(canvas, onSize) {
+  const observer = new ResizeObserver((entries) => onSize(devicePixelSize(entries.at(-1))));
+  observer.observe(canvas);
+}
+
+/** Calls `onChange` each time window.devicePixelRatio changes. */
+export function watchPixelRatio(onChange) {
+  const query = window.matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`);
+  query.addEventListener(
+    'change',
+    () => {
+      onChange();
+      watchPixelRatio(onChange);
+    },
+    { once: true },
+  );
+}
+
+/** One canvas and the function that builds its chart JSON from the page's current data. */
+export class ChartView {
+  /**
+   * `buildChart` returns `{title, x_label, y_label, log_y, series}` as drawLineChart expects.
+   * `drawLineChart` is the wasm export.
+   */
+  constructor(canvas, buildChart, drawLineChart, scheduler) {
+    this.canvas = canvas;
+    this.buildChart = buildChart;
+    this.drawLineChart = drawLineChart;
+    this.scheduler = scheduler;
+    this.pixelSize = null;
+    this.dirty = false;
+    this.drawnAt = -Infinity;
+    observeDevicePixelSize(canvas, (size) => {
+      this.pixelSize = size;
+      this.invalidate();
+    });
+  }
+
+  /**
+   * Schedules a redraw in an animation frame at least MIN_REDRAW_INTERVAL_MS after the last
+   * one.
+   */
+  invalidate() {
+    if (this.dirty) {
+      return;
+    }
+    this.dirty = true;
+    const waitMs = this.drawnAt + MIN_REDRAW_INTERVAL_MS - performance.now();
+    if (waitMs > 0) {
+      setTimeout(() => this.scheduler.request(this.render), waitMs);
+    } else {
+      this.scheduler.request(this.render);
+    }
+  }
+
+  /** Recomputes the backing store size from the CSS size, for a changed pixel ratio. */
+  resizeToPixelRatio() {
+    const ratio = window.devicePixelRatio;
+    const width = Math.round(this.canvas.clientWidth * ratio);
+    const height = Math.round(this.canvas.clientHeight * ratio);
+    this.pixelSize = { width, height };
+    this.invalidate();
+  }
+
+  render = () => {
+    this.dirty = false;
+    this.drawnAt = performance.now();
+    const size = this.pixelSize;
+    if (!size || size.width === 0 || size.height === 0) {
+      return;
+    }
+    // Setting width or height clears the canvas, so only do it when the size changed.
+    if (this.canvas.width !== size.width || this.canvas.height !== size.height) {
+      this.canvas.width = size.width;
+      this.canvas.height = size.height;
+    }
+    const chart = this.buildChart();
+    try {
+      this.drawLineChart(this.canvas, JSON.stringify(chart), window.devicePixelRatio);
+    } catch (error) {
+      // Logged, so one bad chart does not stop the other callbacks of this frame.
+      console.error(`Drawing #${this.canvas.id} failed: ${error.message}`);
+      return;
+    }
+    this.recordDrawnSeries(chart, performance.now() - this.drawnAt);
+  };
+
+  /** Stores what was drawn in data attributes, for tests and for debugging in devtools. */
+  recordDrawnSeries(chart, drawMs) {
+    const models = chart.series.filter((series) => !series.reference);
+    const withPoints = models.filter((series) => series.points.length > 0);
+    const points = models.reduce((sum, series) => sum + series.points.length, 0);
+    this.canvas.dataset.modelSeries = String(withPoints.length);
+    this.canvas.dataset.modelPoints = String(points);
+    this.canvas.dataset.drawCount = String(Number(this.canvas.dataset.drawCount ?? 0) + 1);
+    this.canvas.dataset.drawMs = drawMs.toFixed(1);
+  }
+}
+
+/**
+ * Pairs xs with ys, leaving out pairs that are not finite, such as the predictions of a
+ * diverged model. JSON.stringify writes NaN and infinities as null, which drawLineChart
+ * rejects.
+ */
+function finitePoints(xs, ys) {
+  const points = [];
+  for (let i = 0; i < ys.length; i += 1) {
+    if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) {
+      points.push([xs[i], ys[i]]);
+    }
+  }
+  return points;
+}
+
+/** Builds the chart of each model's training loss against epoch, on a log scale. */
+export function lossChart(formula, models) {
+  return {
+    title: formula ? `Training loss on ${formula}` : 'Training loss',
+    x_label: 'epoch',
+    y_label: 'MSE loss (log scale)',
+    log_y: true,
+    series: models.map((model) => ({ name: model.name, points: lossPointsWithLatest(model) })),
+  };
+}
+
+/**
+ * Returns the recorded loss points plus the latest epoch's loss, so the curve reaches the
+ * current epoch between the points recorded every `recordEvery` epochs. A diverged model's
+ * latest loss belongs to the epoch before `epoch`, so it gets no extra point.
+ */
+function lossPointsWithLatest(model) {
+  const points = model.lossPoints;
+  const lastEpoch = points.at(-1)?.[0] ?? 0;
+  if (model.state === 'diverged' || model.loss === null || model.epoch <= lastEpoch) {
+    return points;
+  }
+  return [...points, [model.epoch, model.loss]];
+}
+
+/**
+ * Builds the chart of the target and each model's prediction against x. Every model gets a
+ * series, empty until its first prediction, so each model keeps its colour in both charts.
+ */
+export function fitChart(formula, target, models) {
+  const curve = (values) => finitePoints(target.x, values ?? []);
+  return {
+    title: `Fit of ${formula}`,
+    x_label: 'x',
+    y_label: 'y',
+    log_y: false,
+    series: [
+      { name: 'target', points: curve(target.y), reference: true },
+      ...models.map((model) => ({ name: model.name, points: curve(model.predictions) })),
+    ],
+  };
+}

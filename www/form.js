@@ -1,0 +1,174 @@
+// The settings form: fills it from the catalog, reads it into a fit config and shows each
+// validation message beside its field.
+
+// Numeric settings typed as text, with the config key, the input id and a sample value for
+// the "not a number" message.
+const NUMBER_FIELDS = [
+  { key: 'points', inputId: 'points', sample: '1000' },
+  { key: 'epochs', inputId: 'epochs', sample: '2000' },
+  { key: 'batch_size', inputId: 'batch-size', sample: '0 (the full batch)' },
+  { key: 'learning_rate', inputId: 'learning-rate', sample: '0.0011' },
+  { key: 'seed', inputId: 'seed', sample: '1' },
+];
+
+const INPUT_IDS_BY_KEY = {
+  function: ['function'],
+  domain: ['domain-low', 'domain-high'],
+  engine: ['engine'],
+  ...Object.fromEntries(NUMBER_FIELDS.map((field) => [field.key, [field.inputId]])),
+};
+
+// A decimal number as people type it: optional sign, digits with an optional point, optional
+// exponent. Number() alone would also accept "", "0x1f" and "Infinity".
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+const MAX_ECHO_LENGTH = 40;
+
+/** Parses typed text as a finite decimal number, or returns null when it is not one. */
+export function parseDecimal(text) {
+  const trimmed = text.trim();
+  if (!DECIMAL.test(trimmed)) {
+    return null;
+  }
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : null;
+}
+
+function notANumber(text, sample) {
+  const echo = text.length > MAX_ECHO_LENGTH ? `${text.slice(0, MAX_ECHO_LENGTH)}…` : text;
+  const quoted = echo.trim() === '' ? 'An empty field' : `"${echo}"`;
+  return `${quoted} is not a finite number; enter one such as ${sample}.`;
+}
+
+function addOptions(select, entries) {
+  for (const { value, text } of entries) {
+    const option = document.createElement('option');
+    option.value = value;
+    option.textContent = text;
+    select.append(option);
+  }
+}
+
+export class SettingsForm {
+  /** Fills the form with the catalog's targets, engines and defaults. */
+  constructor(form, catalog) {
+    this.form = form;
+    this.catalog = catalog;
+    this.input = (id) => form.querySelector(`#${id}`);
+    const targets = catalog.targets.map((t) => ({
+      value: t.name,
+      text: `${t.name}: ${t.formula}`,
+    }));
+    addOptions(this.input('function'), targets);
+    addOptions(
+      this.input('engine'),
+      catalog.engines.map((name) => ({ value: name, text: name })),
+    );
+    this.fillDefaults(catalog.defaults);
+    this.input('function').addEventListener('change', () => this.resetDomain());
+    form.addEventListener('input', (event) => this.clearFieldOf(event.target));
+  }
+
+  fillDefaults(defaults) {
+    this.input('function').value = defaults.function;
+    this.input('engine').value = defaults.engine;
+    this.setDomain(defaults.domain);
+    for (const field of NUMBER_FIELDS) {
+      this.input(field.inputId).value = String(defaults[field.key]);
+    }
+  }
+
+  setDomain([low, high]) {
+    this.input('domain-low').value = String(low);
+    this.input('domain-high').value = String(high);
+  }
+
+  /** Puts the selected target's default domain into the domain fields. */
+  resetDomain() {
+    const name = this.input('function').value;
+    const target = this.catalog.targets.find((t) => t.name === name);
+    if (target) {
+      this.setDomain(target.domain);
+      this.showFieldErrors('domain', []);
+    }
+  }
+
+  /**
+   * Reads the form into a config object and returns it with the fields whose text does not
+   * parse as a number. Those fields are left out of the config, so the config's own
+   * validation does not report them a second time.
+   */
+  read() {
+    const config = { function: this.input('function').value, engine: this.input('engine').value };
+    const errors = [];
+    for (const field of NUMBER_FIELDS) {
+      const text = this.input(field.inputId).value;
+      const value = parseDecimal(text);
+      if (value === null) {
+        errors.push({ field: field.key, message: notANumber(text, field.sample) });
+      } else {
+        config[field.key] = value;
+      }
+    }
+    this.readDomain(config, errors);
+    return { config, errors };
+  }
+
+  readDomain(config, errors) {
+    const lowText = this.input('domain-low').value;
+    const highText = this.input('domain-high').value;
+    const low = parseDecimal(lowText);
+    const high = parseDecimal(highText);
+    if (low === null) {
+      errors.push({ field: 'domain', message: `Low bound: ${notANumber(lowText, '-1')}` });
+    }
+    if (high === null) {
+      errors.push({ field: 'domain', message: `High bound: ${notANumber(highText, '1')}` });
+    }
+    if (low !== null && high !== null) {
+      config.domain = [low, high];
+    }
+  }
+
+  /** Shows every error beside its field and focuses the first invalid control. */
+  showErrors(errors) {
+    this.clearErrors();
+    const byField = Map.groupBy(errors, (error) => this.errorKey(error.field));
+    for (const [key, fieldErrors] of byField) {
+      const messages = fieldErrors.map((error) =>
+        key === 'config' && error.field !== 'config'
+          ? `${error.field}: ${error.message}`
+          : error.message,
+      );
+      this.showFieldErrors(key, messages);
+    }
+    const firstInvalid = this.form.querySelector('[aria-invalid="true"]');
+    firstInvalid?.focus();
+  }
+
+  errorKey(field) {
+    return Object.hasOwn(INPUT_IDS_BY_KEY, field) ? field : 'config';
+  }
+
+  showFieldErrors(key, messages) {
+    const element = this.form.querySelector(`#${key.replaceAll('_', '-')}-error`);
+    element.textContent = messages.join(' ');
+    for (const id of INPUT_IDS_BY_KEY[key] ?? []) {
+      this.input(id).setAttribute('aria-invalid', String(messages.length > 0));
+    }
+  }
+
+  clearErrors() {
+    for (const key of [...Object.keys(INPUT_IDS_BY_KEY), 'config']) {
+      this.showFieldErrors(key, []);
+    }
+  }
+
+  /** Clears the message of the field being edited, since it may no longer apply. */
+  clearFieldOf(control) {
+    const entry = Object.entries(INPUT_IDS_BY_KEY).find(([, ids]) => ids.includes(control.id));
+    if (entry) {
+      this.showFieldErrors(entry[0], []);
+    }
+  }
+}
