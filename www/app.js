@@ -1,7 +1,14 @@
-// The page of gradlab's first experiment, deep vs shallow function fitting: three MLPs of
-// about 571 parameters each fit the same 1-D function, one Web Worker per model.
+// gradlab's page: loads the wasm module once and hosts two experiments behind tabs. Deep vs
+// shallow function fitting (FitPage, below): three MLPs of about 571 parameters each fit the
+// same 1-D function. MNIST (mnist-page.js): three CNNs of about 25,500 parameters classify
+// digits. Each experiment trains one Web Worker per model.
 //
 // Ids and data-testid values that the end-to-end tests in tests/e2e read:
+//   #tab-fit, #tab-mnist      the experiment tabs (data-testid tab-fit, tab-mnist), which show
+//                             #panel-fit or #panel-mnist; the URL fragment #mnist opens MNIST
+//   #load-error               why the WebAssembly module failed to load, or a worker failed
+//
+// Deep vs shallow:
 //   #settings                 the form; inputs #function #domain-low #domain-high #points
 //                             #epochs #batch-size #learning-rate #engine #seed
 //   #<input>-error            the message beside each field: #function-error #domain-error
@@ -21,12 +28,49 @@
 //   table rows [data-model=<name>] with cells data-testid widths-<name>, parameters-<name>,
 //     final-loss-<name> and best-loss-<name> (raw number in data-value) and status-<name>
 //     (data-state idle, running, done, stopped, diverged or error)
-//   #load-error               why the WebAssembly module failed to load, when it did
+//
+// MNIST (ids start with mnist-, data-testid values as the ids unless given):
+//   #mnist-data-summary       the digits in use; data-source default, upload or none,
+//                             data-train and data-test (digits trained and tested on),
+//                             data-held-out (true when test digits come from the training files)
+//   #mnist-data-error         why picked files were rejected (role alert)
+//   #mnist-train-images, #mnist-train-labels, #mnist-test-images, #mnist-test-labels
+//                             file inputs; #mnist-load-files and #mnist-use-default buttons
+//   #mnist-settings           the form; inputs #mnist-epochs #mnist-batch-size
+//                             #mnist-learning-rate #mnist-engine #mnist-seed, messages
+//                             #mnist-<input>-error and #mnist-config-error (data-testid
+//                             mnist-error-<config key>)
+//   #mnist-train, #mnist-stop buttons
+//   #mnist-status             status line; data-state as #status, plus no-data
+//   #mnist-progress, #mnist-step-counter (data-step, data-steps), #mnist-rate (images/s),
+//   #mnist-eta
+//   #mnist-loss-chart, #mnist-accuracy-chart
+//                             canvases with the data attributes of #loss-chart
+//   table rows [data-model=<name>] in #mnist-results-body with cells data-testid
+//     mnist-layers-<name>, mnist-parameters-<name>, mnist-best-accuracy-<name> (fraction in
+//     data-value), mnist-final-loss-<name>, mnist-rate-<name> (images/s) and
+//     mnist-status-<name> (data-state as status-<name>)
+//   #mnist-inspection         section on the most accurate model; data-state pending, shown,
+//                             none or failed, data-model its name
+//   #mnist-digit-grid         canvas of the first test digits; data-digits, data-mistakes
+//   #mnist-digit-caption      the grid's caption, naming each mistake
+//   #mnist-confusion          confusion matrix; cells td[data-count][data-true][data-predicted]
+//                             (class diagonal on the diagonal), data-total on the table
 
 import { ChartView, FrameScheduler, fitChart, lossChart, watchPixelRatio } from './charts.js';
 import { SettingsForm } from './form.js';
+import { MnistPage } from './mnist-page.js';
 import { WorkerPool } from './pool.js';
-import { ProgressView, RateMeter, ResultsView, formatInteger, formatLoss } from './results.js';
+import { ExperimentTabs } from './tabs.js';
+import {
+  ProgressView,
+  RateMeter,
+  ResultsView,
+  formatInteger,
+  formatLoss,
+  listNames,
+  sumOf,
+} from './results.js';
 
 // The loss is recorded every ceil(epochs / MAX_LOSS_POINTS) epochs, so the series stays small.
 const MAX_LOSS_POINTS = 2000;
@@ -62,23 +106,16 @@ function showLoadError(error) {
     `The WebAssembly module failed to load, so nothing can be trained: ${error.message}. ` +
     'Build it with ./build.sh build, then reload the page.';
   element.hidden = false;
-  const status = document.getElementById('status');
-  status.textContent = 'Not available: the WebAssembly module failed to load.';
-  status.dataset.state = 'failed';
+  for (const id of ['status', 'mnist-status']) {
+    const status = document.getElementById(id);
+    status.textContent = 'Not available: the WebAssembly module failed to load.';
+    status.dataset.state = 'failed';
+  }
 }
 
 function expectedSteps(config) {
   const stepsPerEpoch = config.batch_size > 0 ? Math.ceil(config.points / config.batch_size) : 1;
   return config.epochs * stepsPerEpoch;
-}
-
-function sumOf(models, key) {
-  return models.reduce((sum, model) => sum + model[key], 0);
-}
-
-/** Joins names as "a", "a and b" or "a, b and c". */
-function listNames(names) {
-  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
 class FitPage {
@@ -209,7 +246,7 @@ class FitPage {
     this.run = this.createRun(previous.id + 1, config, 'running');
     const recordEvery = Math.ceil(config.epochs / MAX_LOSS_POINTS);
     const names = this.run.models.map((model) => model.name);
-    this.pool.start(this.run.id, config, names, recordEvery);
+    this.pool.start(this.run.id, names, { experiment: 'fit', config, recordEvery });
     this.invalidateCharts();
     this.renderSoon();
   }
@@ -389,6 +426,16 @@ function errorTexts(models) {
 }
 
 async function boot() {
+  // The tabs work while the module loads; MNIST loads its digits when first opened after that.
+  let mnistPage = null;
+  let mnistOpened = false;
+  const tabs = new ExperimentTabs(document.getElementById('experiment-tabs'), (name) => {
+    if (name === 'mnist') {
+      mnistOpened = true;
+      mnistPage?.activate();
+    }
+  });
+  tabs.selectFromHash();
   let loaded;
   try {
     loaded = await loadWasm();
@@ -396,8 +443,12 @@ async function boot() {
     showLoadError(error);
     return;
   }
-  const catalog = JSON.parse(loaded.bindings.fitCatalog());
-  new FitPage(loaded.bindings, loaded.module, catalog);
+  const { bindings, module } = loaded;
+  new FitPage(bindings, module, JSON.parse(bindings.fitCatalog()));
+  mnistPage = new MnistPage(bindings, module, JSON.parse(bindings.mnistCatalog()));
+  if (mnistOpened) {
+    mnistPage.activate();
+  }
 }
 
 boot();

@@ -62,7 +62,8 @@ export function watchPixelRatio(onChange) {
 /** One canvas and the function that builds its chart JSON from the page's current data. */
 export class ChartView {
   /**
-   * `buildChart` returns `{title, x_label, y_label, log_y, series}` as drawLineChart expects.
+   * `buildChart` returns `{title, x_label, y_label, log_y, y_limits?, series}` as drawLineChart
+   * expects.
    * `drawLineChart` is the wasm export.
    */
   constructor(canvas, buildChart, drawLineChart, scheduler) {
@@ -195,5 +196,28 @@ export function fitChart(formula, target, models) {
       { name: 'target', points: curve(target.y), reference: true },
       ...models.map((model) => ({ name: model.name, points: curve(model.predictions) })),
     ],
+  };
+}
+
+/** Builds the chart of each MNIST model's training loss against epoch, on a log scale. */
+export function mnistLossChart(models) {
+  return {
+    title: 'MNIST training loss',
+    x_label: 'epoch',
+    y_label: 'cross-entropy (log scale)',
+    log_y: true,
+    series: models.map((model) => ({ name: model.name, points: model.lossPoints })),
+  };
+}
+
+/** Builds the chart of each MNIST model's test accuracy in percent after each epoch. */
+export function accuracyChart(models) {
+  return {
+    title: 'MNIST test accuracy',
+    x_label: 'epoch',
+    y_label: 'test accuracy (%)',
+    log_y: false,
+    y_limits: [0, 100],
+    series: models.map((model) => ({ name: model.name, points: model.accuracyPoints })),
   };
 }

@@ -1,5 +1,5 @@
-// The settings form: fills it from the catalog, reads it into a fit config and shows each
-// validation message beside its field.
+// The settings forms of both experiments: each fills itself from its catalog, reads itself into
+// a config and shows each validation message beside its field.
 
 // Numeric settings typed as text, with the config key, the input id and a sample value for
 // the "not a number" message.
@@ -65,8 +65,12 @@ export class SettingsForm {
       catalog.engines.map((name) => ({ value: name, text: name })),
     );
     this.fillDefaults(catalog.defaults);
+    this.messages = new FieldMessages(
+      form,
+      INPUT_IDS_BY_KEY,
+      (key) => `${key.replaceAll('_', '-')}-error`,
+    );
     this.input('function').addEventListener('change', () => this.resetDomain());
-    form.addEventListener('input', (event) => this.clearFieldOf(event.target));
   }
 
   fillDefaults(defaults) {
@@ -101,15 +105,7 @@ export class SettingsForm {
   read() {
     const config = { function: this.input('function').value, engine: this.input('engine').value };
     const errors = [];
-    for (const field of NUMBER_FIELDS) {
-      const text = this.input(field.inputId).value;
-      const value = parseDecimal(text);
-      if (value === null) {
-        errors.push({ field: field.key, message: notANumber(text, field.sample) });
-      } else {
-        config[field.key] = value;
-      }
-    }
+    readNumberFields(this.input, NUMBER_FIELDS, config, errors);
     this.readDomain(config, errors);
     return { config, errors };
   }
@@ -132,6 +128,28 @@ export class SettingsForm {
 
   /** Shows every error beside its field and focuses the first invalid control. */
   showErrors(errors) {
+    this.messages.showErrors(errors);
+  }
+
+  showFieldErrors(key, messages) {
+    this.messages.showFieldErrors(key, messages);
+  }
+}
+
+/**
+ * The validation messages of one form. Each config key has its inputs and one message element,
+ * whose id is `errorIdOf(key)`; errors of keys without inputs go to the 'config' element.
+ */
+class FieldMessages {
+  constructor(form, inputIdsByKey, errorIdOf) {
+    this.form = form;
+    this.inputIdsByKey = inputIdsByKey;
+    this.errorIdOf = errorIdOf;
+    form.addEventListener('input', (event) => this.clearFieldOf(event.target));
+  }
+
+  /** Shows every error beside its field and focuses the first invalid control. */
+  showErrors(errors) {
     this.clearErrors();
     const byField = Map.groupBy(errors, (error) => this.errorKey(error.field));
     for (const [key, fieldErrors] of byField) {
@@ -147,28 +165,92 @@ export class SettingsForm {
   }
 
   errorKey(field) {
-    return Object.hasOwn(INPUT_IDS_BY_KEY, field) ? field : 'config';
+    return Object.hasOwn(this.inputIdsByKey, field) ? field : 'config';
   }
 
   showFieldErrors(key, messages) {
-    const element = this.form.querySelector(`#${key.replaceAll('_', '-')}-error`);
+    const element = this.form.querySelector(`#${this.errorIdOf(key)}`);
     element.textContent = messages.join(' ');
-    for (const id of INPUT_IDS_BY_KEY[key] ?? []) {
-      this.input(id).setAttribute('aria-invalid', String(messages.length > 0));
+    for (const id of this.inputIdsByKey[key] ?? []) {
+      this.form.querySelector(`#${id}`).setAttribute('aria-invalid', String(messages.length > 0));
     }
   }
 
   clearErrors() {
-    for (const key of [...Object.keys(INPUT_IDS_BY_KEY), 'config']) {
+    for (const key of [...Object.keys(this.inputIdsByKey), 'config']) {
       this.showFieldErrors(key, []);
     }
   }
 
   /** Clears the message of the field being edited, since it may no longer apply. */
   clearFieldOf(control) {
-    const entry = Object.entries(INPUT_IDS_BY_KEY).find(([, ids]) => ids.includes(control.id));
+    const entry = Object.entries(this.inputIdsByKey).find(([, ids]) => ids.includes(control.id));
     if (entry) {
       this.showFieldErrors(entry[0], []);
     }
+  }
+}
+
+/**
+ * Parses the numeric `fields` of a form into `config`, and pushes an error for each field
+ * whose text is not a number. Such fields stay out of the config, so the config's own
+ * validation does not report them a second time.
+ */
+function readNumberFields(input, fields, config, errors) {
+  for (const field of fields) {
+    const text = input(field.inputId).value;
+    const value = parseDecimal(text);
+    if (value === null) {
+      errors.push({ field: field.key, message: notANumber(text, field.sample) });
+    } else {
+      config[field.key] = value;
+    }
+  }
+}
+
+// The numeric settings of the MNIST form, as NUMBER_FIELDS.
+const MNIST_NUMBER_FIELDS = [
+  { key: 'epochs', inputId: 'mnist-epochs', sample: '10' },
+  { key: 'batch_size', inputId: 'mnist-batch-size', sample: '64' },
+  { key: 'learning_rate', inputId: 'mnist-learning-rate', sample: '0.002' },
+  { key: 'seed', inputId: 'mnist-seed', sample: '1' },
+];
+
+const MNIST_INPUT_IDS_BY_KEY = {
+  engine: ['mnist-engine'],
+  ...Object.fromEntries(MNIST_NUMBER_FIELDS.map((field) => [field.key, [field.inputId]])),
+};
+
+/** The MNIST settings: epochs, batch size, learning rate, engine and seed. */
+export class MnistSettingsForm {
+  /** Fills the form with the catalog's engines and defaults. */
+  constructor(form, catalog) {
+    this.input = (id) => form.querySelector(`#${id}`);
+    addOptions(
+      this.input('mnist-engine'),
+      catalog.engines.map((name) => ({ value: name, text: name })),
+    );
+    this.input('mnist-engine').value = catalog.defaults.engine;
+    for (const field of MNIST_NUMBER_FIELDS) {
+      this.input(field.inputId).value = String(catalog.defaults[field.key]);
+    }
+    this.messages = new FieldMessages(
+      form,
+      MNIST_INPUT_IDS_BY_KEY,
+      (key) => `mnist-${key.replaceAll('_', '-')}-error`,
+    );
+  }
+
+  /** Reads the form into a config and returns it with the fields that are not numbers. */
+  read() {
+    const config = { engine: this.input('mnist-engine').value };
+    const errors = [];
+    readNumberFields(this.input, MNIST_NUMBER_FIELDS, config, errors);
+    return { config, errors };
+  }
+
+  /** Shows every error beside its field and focuses the first invalid control. */
+  showErrors(errors) {
+    this.messages.showErrors(errors);
   }
 }

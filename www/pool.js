@@ -1,7 +1,8 @@
 // A fixed set of module workers (worker.js), each with its own instance of the compiled wasm
 // module and training one model at a time.
 
-// A worker that has not responded to a stop request within this time is terminated and replaced.
+// By default, a worker that has not responded to a stop request within this time is terminated
+// and replaced.
 const STOP_TIMEOUT_MS = 1000;
 
 // Message kinds that end a worker's run.
@@ -11,10 +12,12 @@ export class WorkerPool {
   /**
    * Starts `size` workers and sends each the compiled `module`. Every message from a worker
    * goes to `onMessage`, and so does a `stopped` message on behalf of a terminated worker.
+   * `stopTimeoutMs` is how long a worker may take to respond to a stop request.
    */
-  constructor(module, size, onMessage) {
+  constructor(module, size, onMessage, { stopTimeoutMs = STOP_TIMEOUT_MS } = {}) {
     this.module = module;
     this.onMessage = onMessage;
+    this.stopTimeoutMs = stopTimeoutMs;
     this.slots = Array.from({ length: size }, () => this.spawn({ waiters: [] }));
   }
 
@@ -26,12 +29,16 @@ export class WorkerPool {
       this.fail(slot, 'A message from a training worker could not be deserialized.');
     });
     worker.postMessage({ type: 'init', module: this.module });
-    Object.assign(slot, { worker, runId: null, model: null, broken: false });
+    Object.assign(slot, { worker, runId: null, model: null, broken: false, keptTrainer: null });
     return slot;
   }
 
-  /** Starts run `runId`: model `models[i]` trains in worker i. */
-  start(runId, config, models, recordEvery) {
+  /**
+   * Starts run `runId`: model `models[i]` trains in worker i. `fields` go into every start
+   * message: `experiment`, `config`, `recordEvery`, and `data` for MNIST. Its byte arrays are
+   * copied into each worker.
+   */
+  start(runId, models, fields) {
     if (models.length > this.slots.length) {
       throw new Error(
         `start() received ${models.length} models but the pool has ${this.slots.length} workers`,
@@ -45,8 +52,35 @@ export class WorkerPool {
       }
       slot.runId = runId;
       slot.model = model;
-      slot.worker.postMessage({ type: 'start', runId, config, model, recordEvery });
+      slot.keptTrainer = null;
+      slot.worker.postMessage({ ...fields, type: 'start', runId, model });
     });
+  }
+
+  /**
+   * Asks the worker that kept the trainer of `model` in run `runId` for its test digits,
+   * predictions and confusion matrix, which it sends in a `details` message. Returns false
+   * when no worker kept that trainer, for example because it was replaced after a stop
+   * timeout.
+   */
+  requestDetails(runId, model, count) {
+    const slot = this.slots.find(
+      (s) => s.keptTrainer?.runId === runId && s.keptTrainer.model === model,
+    );
+    if (!slot) {
+      return false;
+    }
+    slot.keptTrainer = null;
+    slot.worker.postMessage({ type: 'details', runId, count });
+    return true;
+  }
+
+  /** Lets every worker free the trainer it kept from run `runId`. */
+  releaseKept(runId) {
+    for (const slot of this.slots.filter((s) => s.keptTrainer?.runId === runId)) {
+      slot.keptTrainer = null;
+      slot.worker.postMessage({ type: 'release', runId });
+    }
   }
 
   /**
@@ -60,7 +94,7 @@ export class WorkerPool {
 
   stopSlot(slot, runId) {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.replace(slot), STOP_TIMEOUT_MS);
+      const timer = setTimeout(() => this.replace(slot), this.stopTimeoutMs);
       slot.waiters.push(() => {
         clearTimeout(timer);
         resolve();
@@ -71,7 +105,7 @@ export class WorkerPool {
 
   replace(slot) {
     const { runId, model } = slot;
-    console.warn(`The ${model} worker did not stop within ${STOP_TIMEOUT_MS} ms; replacing it.`);
+    console.warn(`The ${model} worker did not stop within ${this.stopTimeoutMs} ms; replacing it.`);
     slot.worker.terminate();
     this.spawn(slot);
     this.onMessage({ kind: 'stopped', runId, model, summary: null });
@@ -83,8 +117,13 @@ export class WorkerPool {
     if (message.kind === 'error') {
       slot.broken = true;
     }
+    const ends = FINAL_KINDS.has(message.kind) && message.runId === slot.runId;
+    // Set before onMessage, which may already request the details of this run.
+    if (ends && message.trainerKept) {
+      slot.keptTrainer = { runId: slot.runId, model: slot.model };
+    }
     this.onMessage(message);
-    if (FINAL_KINDS.has(message.kind) && message.runId === slot.runId) {
+    if (ends) {
       release(slot);
     }
   }

@@ -13,6 +13,20 @@ export function formatLoss(value) {
   return value === null || value === undefined ? '–' : value.toExponential(3);
 }
 
+/** Formats a fraction in [0, 1] as a percentage with one decimal, such as "97.4%". */
+export function formatPercent(value) {
+  return value === null || value === undefined ? '–' : `${(100 * value).toFixed(1)}%`;
+}
+
+export function sumOf(models, key) {
+  return models.reduce((sum, model) => sum + model[key], 0);
+}
+
+/** Joins names as "a", "a and b" or "a, b and c". */
+export function listNames(names) {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
 /** Formats seconds as "12s", "3m05s" or "1h02m". */
 export function formatDuration(seconds) {
   const whole = Math.round(seconds);
@@ -25,27 +39,27 @@ export function formatDuration(seconds) {
   return `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** Steps per second over the last RATE_WINDOW_MS, from (time, total steps) samples. */
+/** Steps or images per second over the last RATE_WINDOW_MS, from (time, running total) samples. */
 export class RateMeter {
   constructor() {
     this.samples = [];
   }
 
-  add(timeMs, steps) {
-    this.samples.push({ timeMs, steps });
+  add(timeMs, total) {
+    this.samples.push({ timeMs, total });
     while (this.samples.length > 2 && this.samples[1].timeMs < timeMs - RATE_WINDOW_MS) {
       this.samples.shift();
     }
   }
 
-  /** Returns steps per second, or null until two samples at least 100 ms apart exist. */
+  /** Returns the rate per second, or null until two samples at least 100 ms apart exist. */
   rate() {
     const first = this.samples[0];
     const last = this.samples.at(-1);
     if (!first || last.timeMs - first.timeMs < 100) {
       return null;
     }
-    return ((last.steps - first.steps) * 1000) / (last.timeMs - first.timeMs);
+    return ((last.total - first.total) * 1000) / (last.timeMs - first.timeMs);
   }
 }
 
@@ -63,7 +77,7 @@ export function modelStatusText(model) {
   }
 }
 
-function cell(tag, testId, className) {
+export function cell(tag, testId, className) {
   const element = document.createElement(tag);
   element.dataset.testid = testId;
   if (className) {
@@ -108,30 +122,37 @@ export class ResultsView {
 }
 
 /** Shows `value` formatted, and keeps the raw number in data-value for tests. */
-function setNumber(element, value, format) {
+export function setNumber(element, value, format) {
   element.textContent = format(value);
   element.dataset.value = value === null ? '' : String(value);
 }
 
 export class ProgressView {
-  constructor(root) {
-    this.bar = root.querySelector('#progress');
-    this.counter = root.querySelector('#step-counter');
-    this.rate = root.querySelector('#rate');
-    this.eta = root.querySelector('#eta');
-    this.status = root.querySelector('#status');
+  /** Finds #progress, #step-counter, #rate, #eta and #status, each id after `prefix`. */
+  constructor(root, prefix = '') {
+    this.bar = root.querySelector(`#${prefix}progress`);
+    this.counter = root.querySelector(`#${prefix}step-counter`);
+    this.rate = root.querySelector(`#${prefix}rate`);
+    this.eta = root.querySelector(`#${prefix}eta`);
+    this.status = root.querySelector(`#${prefix}status`);
   }
 
   /** Shows steps done out of `steps`, the rate, and an estimate of the time left. */
   renderSteps(step, steps, rate, running) {
+    const known = running && rate !== null && rate > 0;
+    const rateText = known ? `${formatInteger(rate)} steps/s` : '– steps/s';
+    this.renderCounters(step, steps, rateText, known ? (steps - step) / rate : null);
+  }
+
+  /** Shows steps done out of `steps`, `rateText`, and `etaSeconds` unless it is null. */
+  renderCounters(step, steps, rateText, etaSeconds) {
     this.bar.max = Math.max(steps, 1);
     this.bar.value = step;
     this.counter.textContent = `${formatInteger(step)} / ${formatInteger(steps)} steps`;
     this.counter.dataset.step = String(step);
     this.counter.dataset.steps = String(steps);
-    const known = running && rate !== null && rate > 0;
-    this.rate.textContent = known ? `${formatInteger(rate)} steps/s` : '– steps/s';
-    this.eta.textContent = known ? `ETA ${formatDuration((steps - step) / rate)}` : 'ETA –';
+    this.rate.textContent = rateText;
+    this.eta.textContent = etaSeconds === null ? 'ETA –' : `ETA ${formatDuration(etaSeconds)}`;
   }
 
   renderStatus(text, state) {

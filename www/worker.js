@@ -1,18 +1,34 @@
-// Trains one model of the fitting experiment off the main thread.
+// Trains one model off the main thread: an MLP of the fitting experiment or a CNN of the MNIST
+// experiment.
 //
 // Messages from the page:
-//   {type: 'init', module}                                 instantiate the compiled wasm module
-//   {type: 'start', runId, config, model, recordEvery}     train `model`, ending any other run
-//   {type: 'stop', runId}                                  end run `runId` after the current chunk
+//   {type: 'init', module}                     instantiate the compiled wasm module
+//   {type: 'start', experiment, runId, config, model, recordEvery, data}
+//                                              train `model`, ending any other run. experiment
+//                                              is 'fit' or 'mnist'; data (MNIST only) is
+//                                              {train, test}, each null or {imagesName, images,
+//                                              labelsName, labels} with Uint8Array bytes, and
+//                                              test null to hold out a fifth of train
+//   {type: 'stop', runId}                      end run `runId` after the current chunk
+//   {type: 'details', runId, count}            send the test details of the MNIST trainer kept
+//                                              from run `runId`, then free it
+//   {type: 'release', runId}                   free the MNIST trainer kept from run `runId`
 // Messages to the page, each with `kind`, `runId` and `model`:
-//   progress  epoch, epochs, step, steps, loss, bestLoss, points (new [epoch, loss] pairs),
+//   progress  fit: epoch, epochs, step, steps, loss, bestLoss, points (new [epoch, loss] pairs),
 //             state ('running' | 'done' | 'diverged'), divergedEpoch
-//   series    predictions: Float32Array on the fitTargetCurve grid
-//   done      summary (FitTrainer.summary()) once every epoch ran or the loss diverged
-//   stopped   summary, after a stop request
+//             mnist: epoch, epochs, step, steps, images, points (new [fractional epoch, mean
+//             loss] pairs), evaluations ({epoch, train_loss, test_loss, test_accuracy} of the
+//             epochs that ended), state, divergedStep
+//   series    fit only: predictions, a Float32Array on the fitTargetCurve grid
+//   done      summary (the trainer's summary()) once every epoch ran or the loss diverged, and
+//             trainerKept, true when an MNIST trainer stays in memory for a details request
+//   stopped   summary and trainerKept, after a stop request
+//   details   images (count test digits, 784 bytes each), predictions and labels (one byte
+//             per test digit), confusion (10x10, [true][predicted]); or all null and message
+//             when the trainer is gone or failed
 //   error     message; runId and model are null when the wasm module failed to initialize
 
-import { initSync, FitTrainer } from './pkg/gradlab.js';
+import { initSync, FitTrainer, MnistFiles, MnistTrainer } from './pkg/gradlab.js';
 
 // Each chunk of optimizer steps should take about this long, so a stop request waits at most one chunk.
 const TARGET_CHUNK_MS = 40;
@@ -22,6 +38,9 @@ const PREDICTION_INTERVAL_MS = 100;
 
 let initError = null;
 let activeRun = null;
+// The finished MNIST run whose trainer stays until the page requests its details or releases
+// it, because only the page compares the models to find the best one.
+let keptRun = null;
 
 self.addEventListener('message', (event) => {
   const message = event.data;
@@ -32,6 +51,12 @@ self.addEventListener('message', (event) => {
   } else if (message.type === 'stop') {
     if (activeRun?.runId === message.runId) {
       activeRun.stopRequested = true;
+    }
+  } else if (message.type === 'details') {
+    sendDetails(message.runId, message.count);
+  } else if (message.type === 'release') {
+    if (keptRun?.runId === message.runId) {
+      freeKept();
     }
   }
 });
@@ -49,23 +74,40 @@ function post(run, kind, fields = {}, transfer = []) {
   self.postMessage({ kind, runId: run.runId, model: run.model, ...fields }, transfer);
 }
 
-function start({ runId, config, model, recordEvery }) {
+function start(message) {
+  const { runId, model, experiment } = message;
   if (activeRun) {
     activeRun.stopRequested = true;
   }
-  const run = { runId, model, trainer: null, stopRequested: false };
+  freeKept();
+  const run = { runId, model, experiment, trainer: null, stopRequested: false };
   if (initError) {
     post(run, 'error', { message: initError });
     return;
   }
   try {
-    run.trainer = new FitTrainer(JSON.stringify(config), model, recordEvery);
+    run.trainer = experiment === 'mnist' ? createMnistTrainer(message) : createFitTrainer(message);
   } catch (error) {
     post(run, 'error', { message: `Training ${model} could not start: ${error.message}` });
     return;
   }
   activeRun = run;
-  train(run).catch((error) => finishWithError(run, error));
+  const training = experiment === 'mnist' ? trainMnist(run) : train(run);
+  training.catch((error) => finishWithError(run, error));
+}
+
+function createFitTrainer({ config, model, recordEvery }) {
+  return new FitTrainer(JSON.stringify(config), model, recordEvery);
+}
+
+/** Builds the MnistFiles from the posted bytes; the trainer takes ownership of them. */
+function createMnistTrainer({ config, model, recordEvery, data }) {
+  const { train, test } = data;
+  const files = new MnistFiles(train.imagesName, train.images, train.labelsName, train.labels);
+  if (test) {
+    files.setTest(test.imagesName, test.images, test.labelsName, test.labels);
+  }
+  return new MnistTrainer(JSON.stringify(config), model, files, recordEvery);
 }
 
 async function train(run) {
@@ -91,6 +133,33 @@ async function train(run) {
   finish(run, 'stopped');
 }
 
+/**
+ * Trains an MNIST model in chunks. A chunk never runs past the end of an epoch, because the
+ * epoch's test evaluation takes as long as many steps. For the same reason, the time of a
+ * chunk with an evaluation does not resize the next chunk.
+ */
+async function trainMnist(run) {
+  let chunkSteps = 1;
+  let position = { step: 0, stepsPerEpoch: Infinity };
+  while (!run.stopRequested) {
+    const untilEpochEnd = position.stepsPerEpoch - (position.step % position.stepsPerEpoch);
+    const request = Math.min(chunkSteps, untilEpochEnd);
+    const startedAt = performance.now();
+    const chunk = JSON.parse(run.trainer.advance(request));
+    if (chunk.evaluations.length === 0) {
+      chunkSteps = nextChunkSteps(request, performance.now() - startedAt);
+    }
+    position = { step: chunk.step, stepsPerEpoch: chunk.steps / chunk.epochs };
+    postMnistProgress(run, chunk);
+    if (chunk.status.state !== 'running') {
+      finishMnist(run, 'done');
+      return;
+    }
+    await nextTask();
+  }
+  finishMnist(run, 'stopped');
+}
+
 /** Scales the chunk so it takes about TARGET_CHUNK_MS, growing at most 4-fold per chunk. */
 function nextChunkSteps(steps, elapsedMs) {
   const scaled = Math.round((steps * TARGET_CHUNK_MS) / Math.max(elapsedMs, 1));
@@ -111,6 +180,20 @@ function postProgress(run, chunk) {
   });
 }
 
+function postMnistProgress(run, chunk) {
+  post(run, 'progress', {
+    epoch: chunk.epoch,
+    epochs: chunk.epochs,
+    step: chunk.step,
+    steps: chunk.steps,
+    images: chunk.images,
+    points: chunk.series,
+    evaluations: chunk.evaluations,
+    state: chunk.status.state,
+    divergedStep: chunk.status.step ?? null,
+  });
+}
+
 function postPredictions(run) {
   const predictions = run.trainer.predictions();
   post(run, 'series', { predictions }, [predictions.buffer]);
@@ -120,6 +203,61 @@ function finish(run, kind) {
   const summary = JSON.parse(run.trainer.summary());
   release(run);
   post(run, kind, { summary });
+}
+
+/** Ends an MNIST run but keeps its trainer for a details request, unless a newer run began. */
+function finishMnist(run, kind) {
+  const summary = JSON.parse(run.trainer.summary());
+  const trainerKept = activeRun === run;
+  if (trainerKept) {
+    activeRun = null;
+    keptRun = run;
+  } else {
+    release(run);
+  }
+  post(run, kind, { summary, trainerKept });
+}
+
+function sendDetails(runId, count) {
+  const run = keptRun;
+  if (run?.runId !== runId) {
+    const message = 'the trainer was already freed';
+    post({ runId, model: null }, 'details', { ...emptyDetails(), message });
+    return;
+  }
+  keptRun = null;
+  try {
+    const images = run.trainer.testImages(count);
+    const predictions = run.trainer.testPredictions();
+    const labels = run.trainer.testLabels();
+    const confusion = JSON.parse(run.trainer.confusion());
+    const transfer = [images.buffer, predictions.buffer, labels.buffer];
+    post(run, 'details', { images, predictions, labels, confusion }, transfer);
+  } catch (error) {
+    post(run, 'details', { ...emptyDetails(), message: error.message });
+  } finally {
+    freeTrainer(run);
+  }
+}
+
+function emptyDetails() {
+  return { images: null, predictions: null, labels: null, confusion: null };
+}
+
+function freeKept() {
+  const run = keptRun;
+  keptRun = null;
+  if (run) {
+    freeTrainer(run);
+  }
+}
+
+function freeTrainer(run) {
+  try {
+    release(run);
+  } catch {
+    // A trap (a Rust panic) can leave the instance unusable, so freeing may fail as well.
+  }
 }
 
 function finishWithError(run, error) {

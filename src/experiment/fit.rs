@@ -359,6 +359,7 @@ pub fn loss_chart(function: Target, curves: &[(&str, Vec<[f64; 2]>)]) -> LineCha
         x_label: "epoch".to_string(),
         y_label: "MSE loss".to_string(),
         log_y: true,
+        y_limits: None,
         series: curves
             .iter()
             .map(|(name, points)| Series {
@@ -394,6 +395,7 @@ pub fn prediction_chart(
         x_label: "x".to_string(),
         y_label: "y".to_string(),
         log_y: false,
+        y_limits: None,
         series,
     }
 }

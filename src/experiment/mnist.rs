@@ -170,6 +170,9 @@ impl MnistRun {
         if train.is_empty() {
             return Err(vec![FieldError::new("data", "the training set holds no digits")]);
         }
+        if test.is_empty() {
+            return Err(vec![FieldError::new("data", "the test set holds no digits")]);
+        }
         let device = config.engine.autodiff_device();
         let rng = Rng::new(config.seed).fork(stream_of(spec.name));
         let model = Cnn::new(&spec, &mut rng.fork(0), &device);
@@ -241,16 +244,26 @@ impl MnistRun {
         self.step += 1;
         self.images += batch;
         if !loss.is_finite() {
+            // Keep the curve up to the last finite loss, even inside a recording group.
+            self.flush_recent(series);
             self.state = MnistState::Diverged { step: self.step };
             return;
         }
         self.epoch_loss = (self.epoch_loss.0 + loss, self.epoch_loss.1 + 1);
         self.recent_loss = (self.recent_loss.0 + loss, self.recent_loss.1 + 1);
         if self.recent_loss.1 == self.record_every {
-            let at = self.step as f64 / self.trainer.steps_per_epoch() as f64;
-            series.push((at, self.recent_loss.0 / self.recent_loss.1 as f64));
-            self.recent_loss = (0.0, 0);
+            self.flush_recent(series);
         }
+    }
+
+    /// Adds the mean loss of the steps recorded since the last point to `series`.
+    fn flush_recent(&mut self, series: &mut Vec<(f64, f64)>) {
+        let (sum, count) = self.recent_loss;
+        if count > 0 {
+            let at = self.step as f64 / self.trainer.steps_per_epoch() as f64;
+            series.push((at, sum / count as f64));
+        }
+        self.recent_loss = (0.0, 0);
     }
 
     /// Evaluates on the test digits and closes the epoch.
@@ -376,6 +389,7 @@ pub fn charts(results: &[(&str, Vec<EpochResult>)]) -> (LineChart, LineChart) {
         x_label: "epoch".to_string(),
         y_label: "cross-entropy".to_string(),
         log_y: true,
+        y_limits: None,
         series: series(|r| r.train_loss),
     };
     let accuracy = LineChart {
@@ -383,6 +397,7 @@ pub fn charts(results: &[(&str, Vec<EpochResult>)]) -> (LineChart, LineChart) {
         x_label: "epoch".to_string(),
         y_label: "accuracy (%)".to_string(),
         log_y: false,
+        y_limits: Some([0.0, 100.0]),
         series: series(|r| 100.0 * r.test_accuracy),
     };
     (loss, accuracy)

@@ -20,6 +20,10 @@ pub struct LineChart {
     /// Whether the y axis is logarithmic; then only positive values are drawn.
     #[serde(default)]
     pub log_y: bool,
+    /// Bounds the y axis never passes, such as `[0, 100]` for a percentage; also the axis
+    /// range while there is no data.
+    #[serde(default)]
+    pub y_limits: Option<[f64; 2]>,
     /// The series, drawn in order.
     pub series: Vec<Series>,
 }
@@ -61,7 +65,8 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         chart.series.iter().map(|series| segments(&series.points, chart.log_y)).collect();
     let all = segments.iter().flatten().flatten();
     let x_range = padded_range(all.clone().map(|p| p.0));
-    let y_range = padded_range(all.map(|p| p.1));
+    let y_range = limited(padded_range(all.map(|p| p.1)), chart.y_limits, chart.log_y);
+    let y_digits = significant_digits(&y_range, chart.log_y);
 
     let px = |size: f64| (size * scale).round().max(1.0) as u32;
     let (width, _) = area.dim_in_pixel();
@@ -85,8 +90,14 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         .bold_line_style(RGBColor(214, 214, 214).stroke_width(px(1.0)))
         .x_labels(6)
         .y_labels(7)
-        .x_label_formatter(&|v| format_tick(*v))
-        .y_label_formatter(&|v| if log_y { format_tick(10f64.powf(*v)) } else { format_tick(*v) })
+        .x_label_formatter(&|v| format_tick(*v, 3))
+        .y_label_formatter(&|v| {
+            if log_y {
+                format_tick(10f64.powf(*v), y_digits)
+            } else {
+                format_tick(*v, y_digits)
+            }
+        })
         .draw()?;
 
     let mut model_index = 0;
@@ -218,17 +229,55 @@ fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
         return 0.0..1.0;
     }
     let margin = if high > low { 0.05 * (high - low) } else { 0.5 * low.abs().max(1.0) };
-    low - margin..high + margin
+    // Data that is never negative (epochs, steps) keeps a non-negative axis.
+    let bottom = if low >= 0.0 { (low - margin).max(0.0) } else { low - margin };
+    bottom..high + margin
 }
 
-/// Formats an axis value with at most 3 significant digits: `0.25`, `1200`, `1e-4`, `3.2e6`.
-fn format_tick(value: f64) -> String {
+/// Keeps `range` inside `limits` (given in data units), or uses the limits when there is
+/// no data, which `padded_range` reports as the unit range.
+fn limited(range: Range<f64>, limits: Option<[f64; 2]>, log_y: bool) -> Range<f64> {
+    let Some([low, high]) = limits else { return range };
+    let (low, high) = if log_y { (low.log10(), high.log10()) } else { (low, high) };
+    if !(low < high) {
+        return range;
+    }
+    if range == (0.0..1.0) {
+        return low..high;
+    }
+    let (bottom, top) = (range.start.max(low), range.end.min(high));
+    if bottom < top {
+        bottom..top
+    } else {
+        low..high
+    }
+}
+
+/// Returns how many significant digits tick labels need to differ across `range`: 3, or
+/// more when the range is narrow compared with its values.
+fn significant_digits(range: &Range<f64>, log_y: bool) -> usize {
+    let (low, high) = if log_y {
+        (10f64.powf(range.start), 10f64.powf(range.end))
+    } else {
+        (range.start, range.end)
+    };
+    let scale = low.abs().max(high.abs());
+    if scale == 0.0 || high <= low {
+        return 3;
+    }
+    let relative = (high - low) / scale;
+    (2.0 - relative.log10().floor()).clamp(3.0, 7.0) as usize
+}
+
+/// Formats an axis value with at most `digits` significant digits: `0.25`, `1200`, `1e-4`,
+/// `3.2e6`.
+fn format_tick(value: f64, digits: usize) -> String {
     let magnitude = value.abs();
     if magnitude < 1e-12 {
         return "0".to_string();
     }
     if (1e-3..1e5).contains(&magnitude) {
-        let decimals = (2 - magnitude.log10().floor() as i32).max(0) as usize;
+        let decimals = (digits as i32 - 1 - magnitude.log10().floor() as i32).max(0) as usize;
         let text = format!("{value:.decimals$}");
         return if text.contains('.') {
             text.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -236,25 +285,48 @@ fn format_tick(value: f64) -> String {
             text
         };
     }
-    let text = format!("{value:.1e}");
+    let precision = digits.saturating_sub(2).max(1);
+    let text = format!("{value:.precision$e}");
     let (mantissa, exponent) = text.split_once('e').expect("exponent format has an e");
     format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{format_tick, segments};
+    use super::{format_tick, limited, padded_range, segments, significant_digits};
 
     #[test]
     fn ticks_are_compact() {
-        assert_eq!(format_tick(0.0), "0");
-        assert_eq!(format_tick(0.25), "0.25");
-        assert_eq!(format_tick(1200.0), "1200");
-        assert_eq!(format_tick(1e-4), "1e-4");
-        assert_eq!(format_tick(3.2e6), "3.2e6");
-        assert_eq!(format_tick(-0.5), "-0.5");
-        assert_eq!(format_tick(10f64.powf(-1.2)), "0.0631");
-        assert_eq!(format_tick(1.0), "1");
+        assert_eq!(format_tick(0.0, 3), "0");
+        assert_eq!(format_tick(0.25, 3), "0.25");
+        assert_eq!(format_tick(1200.0, 3), "1200");
+        assert_eq!(format_tick(1e-4, 3), "1e-4");
+        assert_eq!(format_tick(3.2e6, 3), "3.2e6");
+        assert_eq!(format_tick(-0.5, 3), "-0.5");
+        assert_eq!(format_tick(10f64.powf(-1.2), 3), "0.0631");
+        assert_eq!(format_tick(1.0, 3), "1");
+    }
+
+    #[test]
+    fn narrow_ranges_get_more_digits() {
+        let digits = significant_digits(&(2.3100..2.3250), false);
+        assert_eq!(digits, 5);
+        assert_ne!(format_tick(2.3125, digits), format_tick(2.3150, digits));
+        assert_eq!(significant_digits(&(0.0..100.0), false), 3);
+    }
+
+    #[test]
+    fn limits_clamp_and_fill() {
+        assert_eq!(limited(0.0..1.0, Some([0.0, 100.0]), false), 0.0..100.0);
+        assert_eq!(limited(90.0..105.0, Some([0.0, 100.0]), false), 90.0..100.0);
+        assert_eq!(limited(90.0..99.0, None, false), 90.0..99.0);
+    }
+
+    #[test]
+    fn non_negative_data_keeps_axis_non_negative() {
+        assert_eq!(padded_range([0.25].into_iter()), 0.0..0.75);
+        assert_eq!(padded_range([1.0].into_iter()), 0.5..1.5);
+        assert_eq!(padded_range([-1.0, 1.0].into_iter()), -1.1..1.1);
     }
 
     #[test]

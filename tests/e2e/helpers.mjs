@@ -151,3 +151,61 @@ export async function saveScreenshots(page, prefix) {
     await page.locator(`#${id}`).screenshot({ path: `${SCREENSHOT_DIR}${prefix}-${id}.png` });
   }
 }
+
+// The MNIST experiment, in the order of its catalog.
+export const MNIST_MODELS = ['shallow', 'medium', 'deep'];
+
+/** Waits until #mnist-status has one of `states` in data-state. */
+export async function waitForMnistStatus(page, states, timeout = 15_000) {
+  await page.waitForFunction(
+    (expected) => expected.includes(document.querySelector('#mnist-status').dataset.state),
+    states,
+    { timeout },
+  );
+}
+
+/**
+ * Opens the page, switches to the MNIST tab and waits until the default digits are loaded.
+ * Returns what openPage returns.
+ */
+export async function openMnist(browser, url, options) {
+  const session = await openPage(browser, url, options);
+  await session.page.click('#tab-mnist');
+  await waitForMnistStatus(session.page, ['ready'], 30_000);
+  return session;
+}
+
+export async function mnistStepCount(page) {
+  return Number(await page.locator('#mnist-step-counter').getAttribute('data-step'));
+}
+
+export async function mnistModelStates(page) {
+  const states = {};
+  for (const model of MNIST_MODELS) {
+    states[model] = await page.getByTestId(`mnist-status-${model}`).getAttribute('data-state');
+  }
+  return states;
+}
+
+/** Returns each model's best test accuracy as a fraction, or NaN where none is shown. */
+export async function readMnistAccuracies(page) {
+  const accuracies = {};
+  for (const model of MNIST_MODELS) {
+    const cell = page.getByTestId(`mnist-best-accuracy-${model}`);
+    const value = await cell.getAttribute('data-value');
+    accuracies[model] = value ? Number(value) : NaN;
+  }
+  return accuracies;
+}
+
+/** Saves a screenshot of the page and of each MNIST canvas on show, named `prefix`-*.png. */
+export async function saveMnistScreenshots(page, prefix) {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}${prefix}-page.png`, fullPage: true });
+  for (const id of ['mnist-loss-chart', 'mnist-accuracy-chart', 'mnist-digit-grid']) {
+    const canvas = page.locator(`#${id}`);
+    if (await canvas.isVisible()) {
+      await canvas.screenshot({ path: `${SCREENSHOT_DIR}${prefix}-${id}.png` });
+    }
+  }
+}
