@@ -162,7 +162,7 @@ fn domain_problem([low, high]: [f64; 2]) -> Option<String> {
     }
 }
 
-/// Where a run stands.
+/// The state of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "lowercase")]
 pub enum RunState {
@@ -177,7 +177,7 @@ pub enum RunState {
     },
 }
 
-/// What one call to [`FitRun::advance`] produced.
+/// The progress of one call to [`FitRun::advance`].
 #[derive(Clone, Debug, Serialize)]
 pub struct FitChunk {
     /// Model name.
@@ -196,7 +196,7 @@ pub struct FitChunk {
     pub best_loss: Option<f64>,
     /// Recorded `[epoch, loss]` points of this chunk, every `record_every` epochs and the last.
     pub series: Vec<(usize, f64)>,
-    /// Where the run stands after this chunk.
+    /// The run's state after this chunk.
     pub status: RunState,
 }
 
@@ -300,7 +300,7 @@ impl FitRun {
         }
     }
 
-    /// Returns where the run stands.
+    /// Returns the run's state.
     pub fn state(&self) -> RunState {
         self.state
     }
@@ -339,7 +339,7 @@ pub struct ModelSummary {
     pub final_loss: Option<f64>,
     /// Lowest epoch loss.
     pub best_loss: Option<f64>,
-    /// How the run ended.
+    /// The run's final or current state.
     pub status: RunState,
 }
 

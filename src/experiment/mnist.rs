@@ -101,7 +101,7 @@ pub struct EpochResult {
     pub test_accuracy: f64,
 }
 
-/// Where a run stands.
+/// The state of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "lowercase")]
 pub enum MnistState {
@@ -116,7 +116,7 @@ pub enum MnistState {
     },
 }
 
-/// What one call to [`MnistRun::advance`] produced.
+/// The progress of one call to [`MnistRun::advance`].
 #[derive(Clone, Debug, Serialize)]
 pub struct MnistChunk {
     /// Model name.
@@ -136,7 +136,7 @@ pub struct MnistChunk {
     pub series: Vec<(f64, f64)>,
     /// The epochs that ended in this chunk, with their test results.
     pub evaluations: Vec<EpochResult>,
-    /// Where the run stands after this chunk.
+    /// The run's state after this chunk.
     pub status: MnistState,
 }
 
@@ -168,10 +168,16 @@ impl MnistRun {
     ) -> Result<Self, Vec<FieldError>> {
         config.check()?;
         if train.is_empty() {
-            return Err(vec![FieldError::new("data", "the training set holds no digits")]);
+            return Err(vec![FieldError::new(
+                "data",
+                "the training set is empty; load files with at least one digit",
+            )]);
         }
         if test.is_empty() {
-            return Err(vec![FieldError::new("data", "the test set holds no digits")]);
+            return Err(vec![FieldError::new(
+                "data",
+                "the test set is empty; load test files with at least one digit",
+            )]);
         }
         let device = config.engine.autodiff_device();
         let rng = Rng::new(config.seed).fork(stream_of(spec.name));
@@ -339,7 +345,7 @@ pub struct MnistSummary {
     pub best_test_accuracy: Option<f64>,
     /// Mean training loss of the last epoch.
     pub final_loss: Option<f64>,
-    /// How the run ended.
+    /// The run's final or current state.
     pub status: MnistState,
 }
 
