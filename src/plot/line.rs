@@ -239,7 +239,8 @@ fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
 fn limited(range: Range<f64>, limits: Option<[f64; 2]>, log_y: bool) -> Range<f64> {
     let Some([low, high]) = limits else { return range };
     let (low, high) = if log_y { (low.log10(), high.log10()) } else { (low, high) };
-    if !(low < high) {
+    // Also rejects NaN limits, for which no comparison holds.
+    if low.partial_cmp(&high) != Some(std::cmp::Ordering::Less) {
         return range;
     }
     if range == (0.0..1.0) {

@@ -104,14 +104,7 @@ fn train_model(mut run: MnistRun) -> Trained {
         let chunk = run.advance(run.total_steps() / run.epochs());
         for result in &chunk.evaluations {
             let (rate, eta) = meter.measure(chunk.step, start.elapsed().as_secs_f64());
-            print_progress(
-                &chunk.model,
-                result,
-                chunk.epochs,
-                (chunk.step, chunk.steps),
-                rate,
-                eta,
-            );
+            print_progress(chunk.model, result, chunk.epochs, (chunk.step, chunk.steps), rate, eta);
         }
         if let MnistState::Diverged { step } = chunk.status {
             eprintln!(
