@@ -196,6 +196,7 @@ fn invalid_settings_name_their_field() {
         (json!({ "domain": [1, 1] }), "domain"),
         (json!({ "domain": [1, -1] }), "domain"),
         (json!({ "domain": [1] }), "domain"),
+        (json!({ "domain": [-1e308, 1e308] }), "domain"),
         (json!({ "batch_size": 2000 }), "batch_size"),
         (json!({ "engine": "gpu" }), "engine"),
         (json!({ "function": "tanh" }), "function"),
@@ -208,6 +209,17 @@ fn invalid_settings_name_their_field() {
         assert_eq!(errors[0].field, field, "{settings}");
         assert!(!errors[0].message.is_empty());
     }
+}
+
+#[test]
+fn range_messages_name_real_limits() {
+    let message = |settings: serde_json::Value| {
+        FitConfig::from_json(&settings).unwrap_err()[0].message.clone()
+    };
+    assert!(message(json!({ "epochs": 1.5 })).contains("from 1 to 1000000"));
+    assert!(message(json!({ "points": -1 })).contains("from 2 to 1000000"));
+    let seed = message(json!({ "seed": 18446744073709551616.0 }));
+    assert!(!seed.contains("18446744073709551615"), "{seed}");
 }
 
 #[test]

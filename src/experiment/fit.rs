@@ -16,6 +16,8 @@ use serde_json::Value;
 pub const MAX_EPOCHS: u64 = 1_000_000;
 /// The fewest and the most sample points a run may ask for.
 pub const POINT_RANGE: [u64; 2] = [2, 1_000_000];
+/// The largest absolute domain bound: beyond it the inputs overflow f32 activations.
+pub const MAX_DOMAIN_BOUND: f64 = 1e6;
 /// Points of the grid on which predictions are drawn and exported.
 pub const EVALUATION_POINTS: usize = 512;
 
@@ -74,9 +76,9 @@ impl FitConfig {
         let config = Self {
             function,
             domain: reader.pair("domain", default.domain),
-            points: reader.integer("points", default.points as u64, [0, u64::MAX]) as usize,
-            epochs: reader.integer("epochs", default.epochs as u64, [0, u64::MAX]) as usize,
-            batch_size: reader.integer("batch_size", 0, [0, u64::MAX]) as usize,
+            points: reader.integer("points", default.points as u64, POINT_RANGE) as usize,
+            epochs: reader.integer("epochs", default.epochs as u64, [1, MAX_EPOCHS]) as usize,
+            batch_size: reader.integer("batch_size", 0, [0, POINT_RANGE[1]]) as usize,
             learning_rate: reader.number("learning_rate", default.learning_rate),
             engine: reader.choice("engine", default.engine),
             seed: reader.integer("seed", default.seed, [0, (1 << 53) - 1]),
@@ -155,6 +157,8 @@ fn domain_problem([low, high]: [f64; 2]) -> Option<String> {
         Some(format!("[{low}, {high}] is empty; make the upper bound larger than the lower"))
     } else if low > high {
         Some(format!("[{low}, {high}] is reversed; swap the bounds"))
+    } else if low.abs().max(high.abs()) > MAX_DOMAIN_BOUND {
+        Some(format!("[{low}, {high}] is too wide; keep both bounds within ±{MAX_DOMAIN_BOUND}"))
     } else if (high - low) / (POINT_RANGE[1] as f64) < f64::EPSILON * low.abs().max(high.abs()) {
         Some(format!("[{low}, {high}] is too narrow to hold distinct sample points; widen it"))
     } else {

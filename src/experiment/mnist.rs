@@ -68,7 +68,7 @@ impl MnistConfig {
         let mut errors = Vec::new();
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             let message =
-                format!("{} is not a positive finite number; try 0.001", self.learning_rate);
+                format!("{} is not a positive finite number; try 0.002", self.learning_rate);
             errors.push(FieldError::new("learning_rate", message));
         }
         if !(1..=MAX_EPOCHS).contains(&(self.epochs as u64)) {

@@ -76,7 +76,8 @@ impl<'a> Reader<'a> {
         };
         let whole = value.as_u64().or_else(|| {
             let float = value.as_f64()?;
-            (float.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&float))
+            // u64::MAX as f64 rounds up to 2^64, which is itself beyond u64's range.
+            (float.fract() == 0.0 && (0.0..u64::MAX as f64).contains(&float))
                 .then_some(float as u64)
         });
         match whole {
