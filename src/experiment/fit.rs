@@ -1,6 +1,6 @@
 //! Deep vs shallow: three MLPs of about 571 parameters fitted to a 1-D function.
 
-use super::settings::{FieldError, Reader};
+use super::settings::{to_result, FieldError, Reader};
 use crate::data::function::{sample_grid, Samples, Target};
 use crate::engine::Engine;
 use crate::model::mlp::{Mlp, MlpSpec, FIT_MODELS};
@@ -12,9 +12,9 @@ use burn::prelude::Device;
 use serde::Serialize;
 use serde_json::Value;
 
-/// The most epochs a run may ask for.
+/// The maximum number of epochs of a run.
 pub const MAX_EPOCHS: u64 = 1_000_000;
-/// The fewest and the most sample points a run may ask for.
+/// The minimum and maximum number of sample points of a run.
 pub const POINT_RANGE: [u64; 2] = [2, 1_000_000];
 /// The largest absolute domain bound: beyond it the inputs overflow f32 activations.
 pub const MAX_DOMAIN_BOUND: f64 = 1e6;
@@ -83,13 +83,8 @@ impl FitConfig {
             engine: reader.choice("engine", default.engine),
             seed: reader.integer("seed", default.seed, [0, (1 << 53) - 1]),
         };
-        let mut errors = reader.errors;
-        errors.extend(config.check().err().unwrap_or_default());
-        if errors.is_empty() {
-            Ok(config)
-        } else {
-            Err(errors)
-        }
+        let check = config.check();
+        reader.finish(config, check)
     }
 
     /// Checks every setting against its allowed range.
@@ -128,11 +123,7 @@ impl FitConfig {
         if let Some(message) = domain_problem(self.domain) {
             reject("domain", message);
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        to_result(errors)
     }
 
     /// Returns the optimizer steps one model takes in one epoch.

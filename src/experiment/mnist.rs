@@ -1,7 +1,7 @@
 //! MNIST: three CNNs of about 25,500 parameters that differ in depth, trained on the same
 //! digits and compared by test accuracy.
 
-use super::settings::{FieldError, Reader};
+use super::settings::{to_result, FieldError, Reader};
 use crate::data::mnist::{Digits, CLASSES};
 use crate::engine::Engine;
 use crate::model::cnn::{Cnn, CnnSpec, MNIST_MODELS};
@@ -13,7 +13,7 @@ use burn::prelude::Device;
 use serde::Serialize;
 use serde_json::Value;
 
-/// The most epochs a run may ask for.
+/// The maximum number of epochs of a run.
 pub const MAX_EPOCHS: u64 = 1000;
 /// The largest mini-batch a run may ask for.
 pub const MAX_BATCH: u64 = 4096;
@@ -54,13 +54,8 @@ impl MnistConfig {
             engine: reader.choice("engine", default.engine),
             seed: reader.integer("seed", default.seed, [0, (1 << 53) - 1]),
         };
-        let mut errors = reader.errors;
-        errors.extend(config.check().err().unwrap_or_default());
-        if errors.is_empty() {
-            Ok(config)
-        } else {
-            Err(errors)
-        }
+        let check = config.check();
+        reader.finish(config, check)
     }
 
     /// Checks every setting against its allowed range.
@@ -80,11 +75,7 @@ impl MnistConfig {
                 format!("{} is out of range; enter from 1 to {MAX_BATCH}", self.batch_size);
             errors.push(FieldError::new("batch_size", message));
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        to_result(errors)
     }
 }
 

@@ -11,7 +11,7 @@ use std::str::FromStr;
 pub struct FieldError {
     /// The setting's key, as in the config JSON (`learning_rate`, `domain`, ...).
     pub field: String,
-    /// What is wrong with the value and what to enter instead.
+    /// The problem with the value and the value to enter instead.
     pub message: String,
 }
 
@@ -25,6 +25,15 @@ impl FieldError {
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Returns `Ok(())` when `errors` is empty, or else the errors.
+pub fn to_result(errors: Vec<FieldError>) -> Result<(), Vec<FieldError>> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }
 
@@ -122,6 +131,17 @@ impl<'a> Reader<'a> {
                 default,
             ),
         }
+    }
+
+    /// Returns `value` when no field was rejected and `check` passed, or else every error.
+    pub fn finish<T>(
+        self,
+        value: T,
+        check: Result<(), Vec<FieldError>>,
+    ) -> Result<T, Vec<FieldError>> {
+        let mut errors = self.errors;
+        errors.extend(check.err().unwrap_or_default());
+        to_result(errors).map(|()| value)
     }
 
     /// Records an error for `field` and returns `fallback`.
