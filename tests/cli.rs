@@ -104,8 +104,10 @@ fn fit_writes_results() {
 
     for figure in ["loss.svg", "predictions.svg"] {
         let svg = fs::read_to_string(out.join(figure)).unwrap();
-        assert!(svg.contains("<svg") && svg.contains("<polyline"), "{figure} has no lines");
-        assert!(svg.contains("deep") && svg.contains("shallow"), "{figure} has no legend");
+        assert!(svg.contains("<svg"), "{figure} is not SVG");
+        assert!(svg.contains("<polyline"), "{figure} has no lines");
+        assert!(svg.contains("deep"), "{figure} has no deep legend entry");
+        assert!(svg.contains("shallow"), "{figure} has no shallow legend entry");
     }
     fs::remove_dir_all(out).unwrap();
 }
@@ -182,7 +184,8 @@ fn mnist_writes_results() {
     ]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("mnist shallow  epoch 1/1") && stdout.contains("accuracy"), "{stdout}");
+    assert!(stdout.contains("mnist shallow  epoch 1/1"), "{stdout}");
+    assert!(stdout.contains("accuracy"), "{stdout}");
 
     let epochs = fs::read_to_string(out.join("epochs.csv")).unwrap();
     assert!(
@@ -230,7 +233,8 @@ fn mnist_rejects_broken_files() {
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("images.idx") && stderr.contains("truncated"), "{stderr}");
+    assert!(stderr.contains("images.idx"), "{stderr}");
+    assert!(stderr.contains("truncated"), "{stderr}");
     assert!(!dir.join("out").exists());
     fs::remove_dir_all(dir).unwrap();
 }

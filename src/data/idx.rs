@@ -24,7 +24,7 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
-/// Why bytes are not a valid IDX file of unsigned bytes.
+/// A reason that bytes are not a valid IDX file of unsigned bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdxError {
     /// Fewer than the 4 bytes of the magic number.
@@ -39,7 +39,7 @@ pub enum IdxError {
     TruncatedHeader { dims: usize },
     /// The dimensions multiply to more bytes than [`MAX_BYTES`].
     TooLarge { dims: Vec<usize> },
-    /// The body holds fewer bytes than the header claims.
+    /// The body contains fewer bytes than the header claims.
     TruncatedBody { expected: usize, found: usize },
     /// Bytes follow the last item.
     TrailingBytes { expected: usize },

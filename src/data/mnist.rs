@@ -26,7 +26,7 @@ pub struct Digits {
 pub struct DataError {
     /// The file's name, as the user gave it.
     pub file: String,
-    /// What is wrong with it.
+    /// The problem found in it.
     pub problem: String,
 }
 

@@ -6,7 +6,7 @@ use crate::rng::Rng;
 use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
-/// The most rows pushed through the network at once. Larger batches are split into chunks
+/// The maximum number of rows pushed through the network at once. Larger batches are split into chunks
 /// whose gradients are summed before the update, which gives the same step with bounded
 /// memory: a million-point full batch through a 190-wide layer would otherwise need
 /// gigabytes of activations.
