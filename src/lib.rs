@@ -1,6 +1,7 @@
 //! gradlab trains small neural networks on the CPU, in the browser through WebAssembly and
 //! natively from the command line, and draws how they learn.
 
+pub mod analysis;
 pub mod data;
 pub mod engine;
 pub mod experiment;

@@ -18,6 +18,11 @@ pub const MAX_EPOCHS: u64 = 1_000_000;
 pub const POINT_RANGE: [u64; 2] = [2, 1_000_000];
 /// The largest absolute domain bound: beyond it the inputs overflow f32 activations.
 pub const MAX_DOMAIN_BOUND: f64 = 1e6;
+/// The largest seed: seeds travel through JavaScript numbers, exact up to 2^53 - 1.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+/// The settings every function-fitting experiment reads, as named in JSON.
+pub const TRAINING_FIELDS: [&str; 8] =
+    ["function", "domain", "points", "epochs", "batch_size", "learning_rate", "engine", "seed"];
 /// Points of the grid on which predictions are drawn and exported.
 pub const EVALUATION_POINTS: usize = 512;
 
@@ -61,30 +66,28 @@ impl FitConfig {
     /// Every invalid field is reported, each with its own message.
     pub fn from_json(value: &Value) -> Result<Self, Vec<FieldError>> {
         let mut reader = Reader::new(value)?;
-        reader.reject_unknown(&[
-            "function",
-            "domain",
-            "points",
-            "epochs",
-            "batch_size",
-            "learning_rate",
-            "engine",
-            "seed",
-        ]);
-        let function = reader.choice("function", Target::Silu);
-        let default = Self::for_function(function);
-        let config = Self {
+        reader.reject_unknown(&TRAINING_FIELDS);
+        let config = Self::read(&mut reader, Self::for_function);
+        let check = config.check();
+        reader.finish(config, check)
+    }
+
+    /// Reads the fields of [`TRAINING_FIELDS`], taking the defaults that `defaults` gives for
+    /// the chosen function; other experiments use it with defaults of their own.
+    pub fn read(reader: &mut Reader, defaults: impl Fn(Target) -> Self) -> Self {
+        let function = reader.choice("function", defaults(Target::Silu).function);
+        let default = defaults(function);
+        Self {
             function,
             domain: reader.pair("domain", default.domain),
             points: reader.integer("points", default.points as u64, POINT_RANGE) as usize,
             epochs: reader.integer("epochs", default.epochs as u64, [1, MAX_EPOCHS]) as usize,
-            batch_size: reader.integer("batch_size", 0, [0, POINT_RANGE[1]]) as usize,
+            batch_size: reader.integer("batch_size", default.batch_size as u64, [0, POINT_RANGE[1]])
+                as usize,
             learning_rate: reader.number("learning_rate", default.learning_rate),
             engine: reader.choice("engine", default.engine),
-            seed: reader.integer("seed", default.seed, [0, (1 << 53) - 1]),
-        };
-        let check = config.check();
-        reader.finish(config, check)
+            seed: reader.integer("seed", default.seed, [0, MAX_SEED]),
+        }
     }
 
     /// Checks every setting against its allowed range.

@@ -1,7 +1,10 @@
 //! The experiments: each turns a validated config into chunks of progress and a summary.
 
 pub mod fit;
+pub mod gradnorm;
+pub mod minratio;
 pub mod mnist;
+pub mod path;
 pub mod settings;
 
 pub use settings::FieldError;

@@ -5,6 +5,7 @@ use burn::module::{Module, Param};
 use burn::nn::{LeakyRelu, LeakyReluConfig, Linear};
 use burn::prelude::*;
 use serde::Serialize;
+use std::str::FromStr;
 
 /// The name and layer widths of a multi-layer perceptron.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -13,13 +14,29 @@ pub struct MlpSpec {
     pub name: &'static str,
     /// Widths from input to output, for example `[1, 190, 1]`.
     pub widths: &'static [usize],
+    /// The activation between layers.
+    pub activation: Activation,
+}
+
+/// The activation between the layers of an MLP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// LeakyReLU with slope 0.01 below zero.
+    LeakyRelu,
+    /// The hyperbolic tangent: smooth, so the loss has a Hessian everywhere.
+    Tanh,
 }
 
 /// The three models of the function-fitting experiment, of almost equal size.
 pub const FIT_MODELS: [MlpSpec; 3] = [
-    MlpSpec { name: "deep", widths: &[1, 5, 10, 10, 10, 10, 10, 5, 1] },
-    MlpSpec { name: "medium", widths: &[1, 10, 18, 15, 4, 1] },
-    MlpSpec { name: "shallow", widths: &[1, 190, 1] },
+    MlpSpec {
+        name: "deep",
+        widths: &[1, 5, 10, 10, 10, 10, 10, 5, 1],
+        activation: Activation::LeakyRelu,
+    },
+    MlpSpec { name: "medium", widths: &[1, 10, 18, 15, 4, 1], activation: Activation::LeakyRelu },
+    MlpSpec { name: "shallow", widths: &[1, 190, 1], activation: Activation::LeakyRelu },
 ];
 
 impl MlpSpec {
@@ -27,14 +44,39 @@ impl MlpSpec {
     pub fn fit_model(name: &str) -> Option<MlpSpec> {
         FIT_MODELS.into_iter().find(|spec| spec.name == name)
     }
+
+    /// Returns the number of weights and biases.
+    pub fn parameter_count(&self) -> usize {
+        self.widths.windows(2).map(|pair| (pair[0] + 1) * pair[1]).sum()
+    }
 }
 
-/// A multi-layer perceptron: linear layers with LeakyReLU (slope 0.01) between them and no
-/// activation after the last one.
+/// Parses the name of one of [`FIT_MODELS`].
+impl FromStr for MlpSpec {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::fit_model(name)
+            .ok_or_else(|| format!("unknown model '{name}'; expected deep, medium or shallow"))
+    }
+}
+
+/// Writes only a spec's name, as settings name their model.
+pub fn serialize_name<S: serde::Serializer>(
+    spec: &MlpSpec,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(spec.name)
+}
+
+/// A multi-layer perceptron: linear layers with an activation between them (LeakyReLU with
+/// slope 0.01 unless chosen otherwise) and none after the last one.
 #[derive(Module, Debug)]
 pub struct Mlp {
     layers: Vec<Linear>,
-    activation: LeakyRelu,
+    leaky_relu: LeakyRelu,
+    #[module(skip)]
+    activation: Activation,
 }
 
 impl Mlp {
@@ -43,10 +85,25 @@ impl Mlp {
     ///
     /// Drawing from [`Rng`] instead of the device makes the start identical on every engine.
     pub fn new(widths: &[usize], rng: &mut Rng, device: &Device) -> Self {
+        Self::with_activation(widths, Activation::LeakyRelu, rng, device)
+    }
+
+    /// Builds the network of `spec`, as [`Mlp::new`] does.
+    pub fn from_spec(spec: &MlpSpec, rng: &mut Rng, device: &Device) -> Self {
+        Self::with_activation(spec.widths, spec.activation, rng, device)
+    }
+
+    /// Builds the network with `activation` between layers, as [`Mlp::new`] does.
+    pub fn with_activation(
+        widths: &[usize],
+        activation: Activation,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Self {
         assert!(widths.len() >= 2, "an MLP needs at least an input and an output width");
         let layers =
             widths.windows(2).map(|pair| uniform_linear(pair[0], pair[1], rng, device)).collect();
-        Self { layers, activation: LeakyReluConfig::new().init() }
+        Self { layers, leaky_relu: LeakyReluConfig::new().init(), activation }
     }
 
     /// Applies the network to `input` of shape `[batch, widths[0]]`, giving
@@ -57,11 +114,38 @@ impl Mlp {
         for (index, layer) in self.layers.iter().enumerate() {
             x = layer.forward(x);
             if index < last {
-                x = self.activation.forward(x);
+                x = match self.activation {
+                    Activation::LeakyRelu => self.leaky_relu.forward(x),
+                    Activation::Tanh => burn::tensor::activation::tanh(x),
+                };
             }
         }
         x
     }
+
+    /// Returns every parameter as one vector: layer by layer, each weight of shape
+    /// `[fan_in, fan_out]` in row-major order followed by its bias.
+    pub fn flat_parameters(&self) -> Vec<f32> {
+        (0..self.layers.len()).flat_map(|index| self.layer_parameters(index)).collect()
+    }
+
+    /// Returns the weight (row-major) and bias of layer `index`, counted from the input.
+    ///
+    /// # Panics
+    /// If there is no such layer.
+    pub fn layer_parameters(&self, index: usize) -> Vec<f32> {
+        let layer = &self.layers[index];
+        let mut values = to_vec(layer.weight.val());
+        if let Some(bias) = &layer.bias {
+            values.extend(to_vec(bias.val()));
+        }
+        values
+    }
+}
+
+/// Copies a tensor's values to the host.
+fn to_vec<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor.into_data().try_to_vec::<f32>().expect("the parameters are f32")
 }
 
 /// Builds a linear layer of weight shape `[fan_in, fan_out]` with uniform initial values.

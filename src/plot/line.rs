@@ -1,12 +1,12 @@
 //! Line charts of several named series, with a linear or logarithmic y axis and a legend
 //! beside the plot, so that it never hides a curve.
 
+use super::axes::{limited, padded_range, split_legend, Axes};
 use super::{PlotError, PALETTE, REFERENCE};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
-use std::ops::Range;
 
 /// A line chart: what to draw, independent of where it is drawn.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -48,9 +48,6 @@ fn points_with_gaps<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<[f
     Ok(points.into_iter().map(|[x, y]| [x.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN)]).collect())
 }
 
-/// Width of the legend column beside the plot, in CSS pixels.
-const LEGEND_WIDTH: f64 = 112.0;
-
 /// Draws `chart` on `area`, with text and lines enlarged by `scale`.
 ///
 /// A log axis is drawn as log10 of the values on a linear axis, labelled with the values
@@ -66,39 +63,16 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     let all = segments.iter().flatten().flatten();
     let x_range = padded_range(all.clone().map(|p| p.0));
     let y_range = limited(padded_range(all.map(|p| p.1)), chart.y_limits, chart.log_y);
-    let y_digits = significant_digits(&y_range, chart.log_y);
 
-    let px = |size: f64| (size * scale).round().max(1.0) as u32;
-    let (width, _) = area.dim_in_pixel();
-    let legend_width = (f64::from(px(LEGEND_WIDTH))).min(f64::from(width) / 3.0) as u32;
-    let (plot_area, legend_area) = area.split_horizontally(width.saturating_sub(legend_width));
-
-    let mut context = ChartBuilder::on(&plot_area)
-        .caption(&chart.title, ("sans-serif", px(15.0)))
-        .margin(px(10.0))
-        .x_label_area_size(px(38.0))
-        .y_label_area_size(px(58.0))
-        .build_cartesian_2d(x_range, y_range)?;
-    let log_y = chart.log_y;
-    context
-        .configure_mesh()
-        .x_desc(&chart.x_label)
-        .y_desc(&chart.y_label)
-        .label_style(("sans-serif", px(12.0)))
-        .axis_desc_style(("sans-serif", px(13.0)))
-        .light_line_style(RGBColor(238, 238, 238).stroke_width(px(1.0)))
-        .bold_line_style(RGBColor(214, 214, 214).stroke_width(px(1.0)))
-        .x_labels(6)
-        .y_labels(7)
-        .x_label_formatter(&|v| format_tick(*v, 3))
-        .y_label_formatter(&|v| {
-            if log_y {
-                format_tick(10f64.powf(*v), y_digits)
-            } else {
-                format_tick(*v, y_digits)
-            }
-        })
-        .draw()?;
+    let (plot_area, legend_area) = split_legend(area, scale);
+    let axes = Axes {
+        title: &chart.title,
+        x_label: &chart.x_label,
+        y_label: &chart.y_label,
+        log_x: false,
+        log_y: chart.log_y,
+    };
+    let mut context = axes.draw(&plot_area, x_range, y_range, scale)?;
 
     let mut model_index = 0;
     for (series, lines) in chart.series.iter().zip(&segments) {
@@ -197,7 +171,7 @@ fn draw_legend<DB: DrawingBackend>(
 }
 
 /// Shortens a legend label to fit the legend column.
-fn legend_label(name: &str) -> String {
+pub(super) fn legend_label(name: &str) -> String {
     let mut label: String = name.chars().take(12).collect();
     if label.len() < name.len() {
         label.push('…');
@@ -221,80 +195,10 @@ fn segments(points: &[[f64; 2]], log_y: bool) -> Vec<Vec<(f64, f64)>> {
     runs
 }
 
-/// Returns a range covering `values` with a 5% margin, or a unit range when there are none.
-fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
-    let (low, high) =
-        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| (low.min(v), high.max(v)));
-    if low > high {
-        return 0.0..1.0;
-    }
-    let margin = if high > low { 0.05 * (high - low) } else { 0.5 * low.abs().max(1.0) };
-    // Data that is never negative (epochs, steps) keeps a non-negative axis.
-    let bottom = if low >= 0.0 { (low - margin).max(0.0) } else { low - margin };
-    bottom..high + margin
-}
-
-/// Keeps `range` inside `limits` (given in data units), or uses the limits when there is
-/// no data, which `padded_range` reports as the unit range.
-fn limited(range: Range<f64>, limits: Option<[f64; 2]>, log_y: bool) -> Range<f64> {
-    let Some([low, high]) = limits else { return range };
-    let (low, high) = if log_y { (low.log10(), high.log10()) } else { (low, high) };
-    // Also rejects NaN limits, for which no comparison holds.
-    if low.partial_cmp(&high) != Some(std::cmp::Ordering::Less) {
-        return range;
-    }
-    if range == (0.0..1.0) {
-        return low..high;
-    }
-    let (bottom, top) = (range.start.max(low), range.end.min(high));
-    if bottom < top {
-        bottom..top
-    } else {
-        low..high
-    }
-}
-
-/// Returns how many significant digits tick labels need to differ across `range`: 3, or
-/// more when the range is narrow compared with its values.
-fn significant_digits(range: &Range<f64>, log_y: bool) -> usize {
-    let (low, high) = if log_y {
-        (10f64.powf(range.start), 10f64.powf(range.end))
-    } else {
-        (range.start, range.end)
-    };
-    let scale = low.abs().max(high.abs());
-    if scale == 0.0 || high <= low {
-        return 3;
-    }
-    let relative = (high - low) / scale;
-    (2.0 - relative.log10().floor()).clamp(3.0, 7.0) as usize
-}
-
-/// Formats an axis value with at most `digits` significant digits: `0.25`, `1200`, `1e-4`,
-/// `3.2e6`.
-fn format_tick(value: f64, digits: usize) -> String {
-    let magnitude = value.abs();
-    if magnitude < 1e-12 {
-        return "0".to_string();
-    }
-    if (1e-3..1e5).contains(&magnitude) {
-        let decimals = (digits as i32 - 1 - magnitude.log10().floor() as i32).max(0) as usize;
-        let text = format!("{value:.decimals$}");
-        return if text.contains('.') {
-            text.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            text
-        };
-    }
-    let precision = digits.saturating_sub(2).max(1);
-    let text = format!("{value:.precision$e}");
-    let (mantissa, exponent) = text.split_once('e').expect("exponent format has an e");
-    format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{format_tick, limited, padded_range, segments, significant_digits};
+    use super::segments;
+    use crate::plot::axes::{format_tick, limited, padded_range, significant_digits};
 
     #[test]
     fn ticks_are_compact() {

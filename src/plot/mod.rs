@@ -3,9 +3,14 @@
 //! Every chart takes a `scale`, the device pixels per CSS pixel, so that text and lines keep
 //! their size on high-DPI canvases that are drawn at full device resolution.
 
+pub mod axes;
+pub mod histogram;
 pub mod line;
+pub mod scatter;
 
+pub use histogram::{draw_histogram, Histogram, HistogramGroup};
 pub use line::{draw_line_chart, LineChart, Series};
+pub use scatter::{draw_scatter_chart, ScatterChart, ScatterSeries};
 
 use plotters::style::RGBColor;
 
@@ -43,16 +48,50 @@ impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErro
     }
 }
 
-/// Writes `chart` as an SVG file of `size` pixels.
+/// A figure that can be drawn on any backend.
+pub enum Figure<'a> {
+    /// A line chart.
+    Line(&'a LineChart),
+    /// Line charts stacked top to bottom, sharing the width.
+    Stacked(&'a [LineChart]),
+    /// A scatter chart.
+    Scatter(&'a ScatterChart),
+    /// A histogram.
+    Histogram(&'a Histogram),
+}
+
+impl Figure<'_> {
+    /// Draws the figure on `area`, with text and lines enlarged by `scale`.
+    pub fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        area: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+        scale: f64,
+    ) -> Result<(), PlotError> {
+        match self {
+            Figure::Line(chart) => draw_line_chart(area, chart, scale),
+            Figure::Stacked(charts) => {
+                let rows = area.split_evenly((charts.len().max(1), 1));
+                charts
+                    .iter()
+                    .zip(&rows)
+                    .try_for_each(|(chart, row)| draw_line_chart(row, chart, scale))
+            }
+            Figure::Scatter(chart) => draw_scatter_chart(area, chart, scale).map(|_| ()),
+            Figure::Histogram(histogram) => draw_histogram(area, histogram, scale),
+        }
+    }
+}
+
+/// Writes `figure` as an SVG file of `size` pixels.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn write_svg(
     path: &std::path::Path,
     size: (u32, u32),
-    chart: &LineChart,
+    figure: &Figure,
 ) -> Result<(), PlotError> {
     use plotters::prelude::{IntoDrawingArea, SVGBackend};
     let area = SVGBackend::new(path, size).into_drawing_area();
-    draw_line_chart(&area, chart, 1.0)?;
+    figure.draw(&area, 1.0)?;
     area.present()?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 use crate::data::function::Samples;
 use crate::model::Mlp;
 use crate::rng::Rng;
+use crate::train::gradient_norm;
 use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
@@ -26,6 +27,9 @@ pub struct Regression {
     device: Device,
     chunk_rows: usize,
     full_batch: Vec<(Tensor<2>, Tensor<2>)>,
+    measure_gradient: bool,
+    gradient_norm: Option<f64>,
+    last_loss: Option<f64>,
 }
 
 impl Regression {
@@ -56,6 +60,9 @@ impl Regression {
             device: device.clone(),
             chunk_rows: MAX_CHUNK_ROWS,
             full_batch: Vec::new(),
+            measure_gradient: false,
+            gradient_norm: None,
+            last_loss: None,
         };
         regression.prepare_full_batch();
         regression
@@ -67,6 +74,23 @@ impl Regression {
         self.chunk_rows = rows.max(1);
         self.prepare_full_batch();
         self
+    }
+
+    /// Measures the L2 norm of the batch gradient over all parameters in every step, for
+    /// [`Regression::gradient_norm`]. It costs one more read-back from the device per step.
+    pub fn measuring_gradient_norm(mut self) -> Self {
+        self.measure_gradient = true;
+        self
+    }
+
+    /// Returns the batch loss of the last step, before its update.
+    pub fn last_loss(&self) -> Option<f64> {
+        self.last_loss
+    }
+
+    /// Returns the gradient norm of the last step, before its update, when measured.
+    pub fn gradient_norm(&self) -> Option<f64> {
+        self.gradient_norm
     }
 
     /// Builds the full batch's tensors once, when every step uses all samples.
@@ -96,6 +120,7 @@ impl Regression {
             let chunks = std::mem::take(&mut self.full_batch);
             let loss = self.update(&chunks, self.samples.len());
             self.full_batch = chunks;
+            self.last_loss = Some(loss);
             return Some(loss);
         }
 
@@ -107,7 +132,9 @@ impl Regression {
         let batch = &self.order[self.cursor..end];
         let chunks = chunk_tensors(&self.samples, batch, self.chunk_rows, &self.device);
         let rows = batch.len();
-        self.squared_error_sum += self.update(&chunks, rows) * rows as f64;
+        let loss = self.update(&chunks, rows);
+        self.last_loss = Some(loss);
+        self.squared_error_sum += loss * rows as f64;
         self.cursor = end % self.order.len();
         (self.cursor == 0).then(|| self.squared_error_sum / self.samples.len() as f64)
     }
@@ -136,8 +163,28 @@ impl Regression {
             let grads = GradientsParams::from_grads(chunk_loss.backward(), &model);
             accumulator.accumulate(&model, grads);
         }
-        self.model = Some(self.optimizer.step(self.learning_rate, model, accumulator.grads()));
+        let grads = accumulator.grads();
+        if self.measure_gradient {
+            self.gradient_norm = Some(gradient_norm(&model, &grads));
+        }
+        self.model = Some(self.optimizer.step(self.learning_rate, model, grads));
         loss
+    }
+
+    /// Returns the mean squared error of the current model over all samples.
+    pub fn loss(&self) -> f64 {
+        let squared: f64 = self
+            .predict(&self.samples.x)
+            .iter()
+            .zip(&self.samples.y)
+            .map(|(&p, &y)| (f64::from(p) - f64::from(y)).powi(2))
+            .sum();
+        squared / self.samples.len() as f64
+    }
+
+    /// Returns the samples trained on.
+    pub fn samples(&self) -> &Samples {
+        &self.samples
     }
 
     /// Evaluates the model at each of `x` and returns its outputs.

@@ -1,6 +1,6 @@
 //! Argument parsing and exit codes of the `gradlab` command line.
 
-use crate::{data, fit, mnist};
+use crate::{data, fit, gradnorm, minratio, mnist, pca};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -17,6 +17,12 @@ enum Command {
     Fit(fit::FitArgs),
     /// MNIST: three CNNs of about 25,500 parameters that differ in depth.
     Mnist(mnist::MnistArgs),
+    /// The optimization path of 8 runs, projected onto its first two principal components.
+    Pca(pca::PcaArgs),
+    /// The loss and the gradient norm at every step of training on sgn-cos.
+    Gradnorm(gradnorm::GradNormArgs),
+    /// Minimal ratios of the Hessian at points where the gradient norm is almost zero.
+    Minratio(minratio::MinRatioArgs),
     /// Prepare data files.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -36,6 +42,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fit(args) => fit::run(args),
         Command::Mnist(args) => mnist::run(args),
+        Command::Pca(args) => pca::run(args),
+        Command::Gradnorm(args) => gradnorm::run(args),
+        Command::Minratio(args) => minratio::run(args),
         Command::Data(command) => data::run(command),
     };
     match result {

@@ -8,6 +8,7 @@ use gradlab::engine::Engine;
 use gradlab::experiment::fit::{self, FitConfig, FitRun, ModelSummary, RunState};
 use gradlab::experiment::settings::FieldError;
 use gradlab::model::mlp::FIT_MODELS;
+use gradlab::plot::Figure;
 use gradlab::train::{Progress, RateMeter};
 use serde_json::json;
 use std::path::PathBuf;
@@ -181,8 +182,9 @@ fn write_results(out: &OutputDir, config: &FitConfig, results: &[Trained]) -> Re
         .iter()
         .map(|trained| (trained.run.summary().name, trained.losses.clone()))
         .collect();
-    out.write_svg("loss.svg", &fit::loss_chart(config.function, &curves))?;
-    out.write_svg("predictions.svg", &fit::prediction_chart(config.function, &grid, &predictions))?;
+    out.write_svg("loss.svg", &Figure::Line(&fit::loss_chart(config.function, &curves)))?;
+    let predictions_chart = fit::prediction_chart(config.function, &grid, &predictions);
+    out.write_svg("predictions.svg", &Figure::Line(&predictions_chart))?;
     print_table(&summaries);
     Ok(())
 }

@@ -7,9 +7,17 @@ mod data;
 #[cfg(not(target_arch = "wasm32"))]
 mod fit;
 #[cfg(not(target_arch = "wasm32"))]
+mod gradnorm;
+#[cfg(not(target_arch = "wasm32"))]
+mod minratio;
+#[cfg(not(target_arch = "wasm32"))]
 mod mnist;
 #[cfg(not(target_arch = "wasm32"))]
 mod output;
+#[cfg(not(target_arch = "wasm32"))]
+mod pca;
+#[cfg(not(target_arch = "wasm32"))]
+mod settings;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {

@@ -11,6 +11,7 @@ use gradlab::experiment::mnist::{
     self, EpochResult, MnistConfig, MnistRun, MnistState, MnistSummary,
 };
 use gradlab::model::cnn::{CnnSpec, MNIST_MODELS};
+use gradlab::plot::Figure;
 use gradlab::train::{Progress, RateMeter};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -232,8 +233,8 @@ fn write_results(
     let results: Vec<(&str, Vec<EpochResult>)> =
         trained.iter().map(|t| (t.run.summary().name, t.run.results().to_vec())).collect();
     let (loss, accuracy_chart) = mnist::charts(&results);
-    out.write_svg("loss.svg", &loss)?;
-    out.write_svg("accuracy.svg", &accuracy_chart)?;
+    out.write_svg("loss.svg", &Figure::Line(&loss))?;
+    out.write_svg("accuracy.svg", &Figure::Line(&accuracy_chart))?;
     print_table(&summaries, trained);
     Ok(())
 }

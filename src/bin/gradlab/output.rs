@@ -1,7 +1,7 @@
 //! Writing result files: the output folder, CSV tables, JSON and SVG figures.
 
 use crate::cli::Failure;
-use gradlab::plot::{self, LineChart};
+use gradlab::plot::{self, Figure};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -38,10 +38,20 @@ impl OutputDir {
             .map_err(|error| Failure::Runtime(format!("cannot write {}: {error}", path.display())))
     }
 
-    /// Draws `chart` into the SVG file `name` in the folder.
-    pub fn write_svg(&self, name: &str, chart: &LineChart) -> Result<PathBuf, Failure> {
+    /// Draws `figure` into the SVG file `name` in the folder, at [`FIGURE_SIZE`].
+    pub fn write_svg(&self, name: &str, figure: &Figure) -> Result<PathBuf, Failure> {
+        self.write_svg_sized(name, figure, FIGURE_SIZE)
+    }
+
+    /// Draws `figure` into the SVG file `name` in the folder, at `size` pixels.
+    pub fn write_svg_sized(
+        &self,
+        name: &str,
+        figure: &Figure,
+        size: (u32, u32),
+    ) -> Result<PathBuf, Failure> {
         let path = self.path.join(name);
-        plot::write_svg(&path, FIGURE_SIZE, chart).map_err(|error| {
+        plot::write_svg(&path, size, figure).map_err(|error| {
             Failure::Runtime(format!("cannot write {}: {error}", path.display()))
         })?;
         Ok(path)

@@ -19,6 +19,10 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
+mod optimization;
+
+pub use optimization::*;
+
 /// Shows Rust panics in the browser console with their message.
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -118,14 +122,37 @@ pub fn draw_line_chart_on(
     chart_json: &str,
     scale: f64,
 ) -> Result<(), JsError> {
-    let chart: LineChart = serde_json::from_str(chart_json)
-        .map_err(|error| JsError::new(&format!("invalid chart JSON: {error}")))?;
-    let backend = CanvasBackend::with_canvas_object(canvas)
-        .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
-    let area = backend.into_drawing_area();
+    let chart: LineChart = chart_from_json(chart_json)?;
+    let area = canvas_area(canvas)?;
     draw_line_chart(&area, &chart, scale.clamp(0.5, 4.0))
         .map_err(|error| JsError::new(&error.to_string()))?;
     area.present().map_err(|error| JsError::new(&error.to_string()))
+}
+
+/// Reads a chart of any kind from JSON.
+fn chart_from_json<T: serde::de::DeserializeOwned>(chart_json: &str) -> Result<T, JsError> {
+    serde_json::from_str(chart_json)
+        .map_err(|error| JsError::new(&format!("invalid chart JSON: {error}")))
+}
+
+/// Wraps `canvas` in a plotters drawing area.
+fn canvas_area(
+    canvas: HtmlCanvasElement,
+) -> Result<plotters::drawing::DrawingArea<CanvasBackend, plotters::coord::Shift>, JsError> {
+    let backend = CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
+    Ok(backend.into_drawing_area())
+}
+
+/// Parses settings JSON and reads it with `read`, turning a JSON syntax error into a field
+/// error like the others.
+fn parse_settings<T>(
+    config_json: &str,
+    read: impl FnOnce(&Value) -> Result<T, Vec<FieldError>>,
+) -> Result<T, Vec<FieldError>> {
+    let value: Value = serde_json::from_str(config_json)
+        .map_err(|error| vec![FieldError::new("config", format!("invalid JSON: {error}"))])?;
+    read(&value)
 }
 
 /// Parses and validates fit settings, turning every problem into one error message.

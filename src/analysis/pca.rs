@@ -1,0 +1,128 @@
+//! Principal component analysis by singular value decomposition of the centred data.
+
+use nalgebra::DMatrix;
+use std::fmt;
+
+/// The leading principal components of a set of vectors.
+#[derive(Clone, Debug)]
+pub struct Pca {
+    /// The mean of the vectors.
+    pub mean: Vec<f64>,
+    /// Unit principal directions, largest variance first. The sign of each is fixed so that
+    /// its largest-magnitude coordinate is positive, which makes results reproducible.
+    pub components: Vec<Vec<f64>>,
+    /// The variance along each component (sample variance, divided by `n - 1`).
+    pub variances: Vec<f64>,
+    /// The total variance of the vectors, the sum over all directions.
+    pub total_variance: f64,
+}
+
+/// Why a PCA could not be computed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PcaError {
+    /// Fewer than two vectors were given.
+    TooFewRows(usize),
+    /// The vectors do not all have the same length.
+    RaggedRows {
+        /// The length of the first vector.
+        expected: usize,
+        /// The length of the first vector that differs.
+        found: usize,
+    },
+    /// A coordinate is NaN or infinite.
+    NotFinite,
+}
+
+impl fmt::Display for PcaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooFewRows(count) => write!(f, "PCA needs at least 2 vectors, got {count}"),
+            Self::RaggedRows { expected, found } => {
+                write!(f, "PCA needs vectors of one length: {expected} then {found}")
+            }
+            Self::NotFinite => write!(f, "PCA got a coordinate that is NaN or infinite"),
+        }
+    }
+}
+
+impl std::error::Error for PcaError {}
+
+impl Pca {
+    /// Computes the first `count` principal components of `rows` (fewer when the vectors
+    /// span fewer dimensions).
+    pub fn fit(rows: &[Vec<f64>], count: usize) -> Result<Self, PcaError> {
+        let n = rows.len();
+        if n < 2 {
+            return Err(PcaError::TooFewRows(n));
+        }
+        let dimension = rows[0].len();
+        if let Some(row) = rows.iter().find(|row| row.len() != dimension) {
+            return Err(PcaError::RaggedRows { expected: dimension, found: row.len() });
+        }
+        if rows.iter().flatten().any(|value| !value.is_finite()) {
+            return Err(PcaError::NotFinite);
+        }
+
+        let mean: Vec<f64> =
+            (0..dimension).map(|j| rows.iter().map(|row| row[j]).sum::<f64>() / n as f64).collect();
+        let centred = DMatrix::from_fn(n, dimension, |i, j| rows[i][j] - mean[j]);
+        let total_variance = centred.norm_squared() / (n - 1) as f64;
+        let svd = centred.svd(false, true);
+        let directions = svd.v_t.expect("the SVD was asked for V^T");
+
+        let mut order: Vec<usize> = (0..svd.singular_values.len()).collect();
+        order.sort_by(|&a, &b| svd.singular_values[b].total_cmp(&svd.singular_values[a]));
+        order.truncate(count.min(n.min(dimension)));
+        let components =
+            order.iter().map(|&k| oriented(directions.row(k).iter().copied())).collect();
+        let variances =
+            order.iter().map(|&k| svd.singular_values[k].powi(2) / (n - 1) as f64).collect();
+        Ok(Self { mean, components, variances, total_variance })
+    }
+
+    /// Returns the coordinates of `row` along each component.
+    pub fn project(&self, row: &[f64]) -> Vec<f64> {
+        self.components
+            .iter()
+            .map(|component| {
+                component.iter().zip(row).zip(&self.mean).map(|((c, x), m)| c * (x - m)).sum()
+            })
+            .collect()
+    }
+
+    /// Returns the share of the total variance along each component.
+    pub fn explained(&self) -> Vec<f64> {
+        self.variances
+            .iter()
+            .map(
+                |variance| {
+                    if self.total_variance > 0.0 {
+                        variance / self.total_variance
+                    } else {
+                        0.0
+                    }
+                },
+            )
+            .collect()
+    }
+}
+
+/// Collects a direction, flipped if needed so that its largest-magnitude coordinate is
+/// positive.
+fn oriented(values: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut direction: Vec<f64> = values.collect();
+    let largest = direction.iter().copied().fold(
+        0.0,
+        |best: f64, v| {
+            if v.abs() > best.abs() {
+                v
+            } else {
+                best
+            }
+        },
+    );
+    if largest < 0.0 {
+        direction.iter_mut().for_each(|v| *v = -*v);
+    }
+    direction
+}

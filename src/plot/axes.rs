@@ -1,0 +1,159 @@
+//! What every chart shares: the legend column, the frame with its ticks and labels, and the
+//! choice of axis ranges and tick formats.
+//!
+//! A log axis is drawn as log10 of the values on a linear axis, labelled with the values
+//! themselves, so that short ranges still get several labelled ticks.
+
+use super::PlotError;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::ops::Range;
+
+/// Width of the legend column beside the plot, in CSS pixels.
+const LEGEND_WIDTH: f64 = 112.0;
+
+/// A chart's drawing context: linear coordinates, log10 of the values on a log axis.
+pub type Context<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Splits `area` into the plot and the legend column on its right, which never takes more
+/// than a third of the width.
+pub fn split_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (width, _) = area.dim_in_pixel();
+    let legend_width = (LEGEND_WIDTH * scale).round().min(f64::from(width) / 3.0) as u32;
+    area.split_horizontally(width.saturating_sub(legend_width))
+}
+
+/// The frame of a chart: its title, axis labels and whether each axis is logarithmic.
+pub struct Axes<'a> {
+    /// Caption above the plot.
+    pub title: &'a str,
+    /// Label of the x axis.
+    pub x_label: &'a str,
+    /// Label of the y axis.
+    pub y_label: &'a str,
+    /// Whether `x_range` is log10 of the values.
+    pub log_x: bool,
+    /// Whether `y_range` is log10 of the values.
+    pub log_y: bool,
+}
+
+impl Axes<'_> {
+    /// Draws the caption, grid, ticks and labels for the given ranges (in log10 on a log
+    /// axis) and returns the context to draw the data in.
+    pub fn draw<'a, DB: DrawingBackend>(
+        &self,
+        area: &'a DrawingArea<DB, Shift>,
+        x_range: Range<f64>,
+        y_range: Range<f64>,
+        scale: f64,
+    ) -> Result<Context<'a, DB>, PlotError> {
+        let px = |size: f64| (size * scale).round().max(1.0) as u32;
+        let x_digits = significant_digits(&x_range, self.log_x);
+        let y_digits = significant_digits(&y_range, self.log_y);
+        let mut context = ChartBuilder::on(area)
+            .caption(self.title, ("sans-serif", px(15.0)))
+            .margin(px(10.0))
+            .x_label_area_size(px(38.0))
+            .y_label_area_size(px(58.0))
+            .build_cartesian_2d(x_range, y_range)?;
+        let (log_x, log_y) = (self.log_x, self.log_y);
+        context
+            .configure_mesh()
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .label_style(("sans-serif", px(12.0)))
+            .axis_desc_style(("sans-serif", px(13.0)))
+            .light_line_style(RGBColor(238, 238, 238).stroke_width(px(1.0)))
+            .bold_line_style(RGBColor(214, 214, 214).stroke_width(px(1.0)))
+            .x_labels(6)
+            .y_labels(7)
+            .x_label_formatter(&|v| tick_label(*v, log_x, x_digits))
+            .y_label_formatter(&|v| tick_label(*v, log_y, y_digits))
+            .draw()?;
+        Ok(context)
+    }
+}
+
+/// Labels a tick with the value it stands for.
+fn tick_label(value: f64, log: bool, digits: usize) -> String {
+    if log {
+        format_tick(10f64.powf(value), digits)
+    } else {
+        format_tick(value, digits)
+    }
+}
+
+/// Returns a range covering `values` with a 5% margin, or a unit range when there are none.
+pub fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
+    let (low, high) =
+        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| (low.min(v), high.max(v)));
+    if low > high {
+        return 0.0..1.0;
+    }
+    let margin = if high > low { 0.05 * (high - low) } else { 0.5 * low.abs().max(1.0) };
+    // Data that is never negative (epochs, steps) keeps a non-negative axis.
+    let bottom = if low >= 0.0 { (low - margin).max(0.0) } else { low - margin };
+    bottom..high + margin
+}
+
+/// Keeps `range` inside `limits` (given in data units), or uses the limits when there is
+/// no data, which `padded_range` reports as the unit range.
+pub fn limited(range: Range<f64>, limits: Option<[f64; 2]>, log_y: bool) -> Range<f64> {
+    let Some([low, high]) = limits else { return range };
+    let (low, high) = if log_y { (low.log10(), high.log10()) } else { (low, high) };
+    // Also rejects NaN limits, for which no comparison holds.
+    if low.partial_cmp(&high) != Some(std::cmp::Ordering::Less) {
+        return range;
+    }
+    if range == (0.0..1.0) {
+        return low..high;
+    }
+    let (bottom, top) = (range.start.max(low), range.end.min(high));
+    if bottom < top {
+        bottom..top
+    } else {
+        low..high
+    }
+}
+
+/// Returns how many significant digits tick labels need to differ across `range`: 3, or
+/// more when the range is narrow compared with its values.
+pub fn significant_digits(range: &Range<f64>, log_y: bool) -> usize {
+    let (low, high) = if log_y {
+        (10f64.powf(range.start), 10f64.powf(range.end))
+    } else {
+        (range.start, range.end)
+    };
+    let scale = low.abs().max(high.abs());
+    if scale == 0.0 || high <= low {
+        return 3;
+    }
+    let relative = (high - low) / scale;
+    (2.0 - relative.log10().floor()).clamp(3.0, 7.0) as usize
+}
+
+/// Formats an axis value with at most `digits` significant digits: `0.25`, `1200`, `1e-4`,
+/// `3.2e6`.
+pub fn format_tick(value: f64, digits: usize) -> String {
+    let magnitude = value.abs();
+    if magnitude < 1e-12 {
+        return "0".to_string();
+    }
+    if (1e-3..1e5).contains(&magnitude) {
+        let decimals = (digits as i32 - 1 - magnitude.log10().floor() as i32).max(0) as usize;
+        let text = format!("{value:.decimals$}");
+        return if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        };
+    }
+    let precision = digits.saturating_sub(2).max(1);
+    let text = format!("{value:.precision$e}");
+    let (mantissa, exponent) = text.split_once('e').expect("exponent format has an e");
+    format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
+}
