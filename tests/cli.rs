@@ -238,3 +238,98 @@ fn mnist_rejects_broken_files() {
     assert!(!dir.join("out").exists());
     fs::remove_dir_all(dir).unwrap();
 }
+
+/// Reads a CSV file written by the command line into its header and rows.
+fn read_csv(path: &std::path::Path) -> (String, Vec<Vec<String>>) {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = lines.next().expect("a header line").to_string();
+    let rows = lines.map(|line| line.split(',').map(str::to_string).collect()).collect();
+    (header, rows)
+}
+
+#[test]
+fn pca_writes_projected_paths() {
+    let out = scratch_dir("pca");
+    let output = gradlab(&[
+        "pca",
+        "--runs",
+        "3",
+        "--set",
+        "epochs=4",
+        "--set",
+        "record_every=2",
+        "--seed",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (header, rows) = read_csv(&out.join("pca.csv"));
+    assert_eq!(header, "run,epoch,loss,whole_pc1,whole_pc2,first_layer_pc1,first_layer_pc2");
+    assert_eq!(rows.len(), 9, "three runs of records at epochs 0, 2 and 4");
+    assert!(rows.iter().all(|row| row[2].parse::<f64>().unwrap().is_finite()));
+    for figure in ["pca-whole.svg", "pca-first-layer.svg", "summary.json"] {
+        assert!(out.join(figure).exists(), "{figure} is missing");
+    }
+}
+
+#[test]
+fn gradnorm_writes_every_step() {
+    let out = scratch_dir("gradnorm");
+    let output = gradlab(&["gradnorm", "--set", "epochs=25", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (header, rows) = read_csv(&out.join("gradnorm.csv"));
+    assert_eq!(header, "step,loss,grad_norm");
+    assert_eq!(rows.len(), 25);
+    assert!(out.join("gradnorm.svg").exists());
+}
+
+#[test]
+fn minratio_says_which_runs_stayed_above_the_threshold() {
+    let out = scratch_dir("minratio");
+    let output = gradlab(&[
+        "minratio",
+        "--runs",
+        "2",
+        "--threshold",
+        "1e-12",
+        "--set",
+        "epochs=50",
+        "--set",
+        "search_steps=3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout.matches("stayed above 1e-12").count(), 2, "{stdout}");
+    let (header, rows) = read_csv(&out.join("minratio.csv"));
+    assert_eq!(
+        header,
+        "run,loss,grad_norm,minimal_ratio,positive,negative,zero,reached,search,search_steps"
+    );
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|row| row[7] == "false" && row[8] == "out_of_steps"));
+    let (_, eigenvalues) = read_csv(&out.join("eigenvalues.csv"));
+    assert_eq!(eigenvalues.len(), 2 * 97, "97 eigenvalues per run");
+}
+
+#[test]
+fn optimization_commands_reject_bad_settings() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["pca", "--runs", "0"], "--runs"),
+        (&["minratio", "--threshold", "-1"], "--threshold"),
+        (&["gradnorm", "--set", "learning_rate=abc"], "--set learning_rate"),
+        (&["gradnorm", "--set", "epochs"], "NAME=VALUE"),
+    ];
+    for (args, named) in cases {
+        let mut args = args.to_vec();
+        args.extend(["--out", "unused-output"]);
+        let output = gradlab(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(named), "{args:?}: stderr does not name {named}: {stderr}");
+    }
+    assert!(!PathBuf::from("unused-output").exists());
+}
