@@ -2,7 +2,10 @@
 //! `wasm-pack test --headless --chrome --release -- --test web`.
 #![cfg(target_arch = "wasm32")]
 
-use gradlab::web::{draw_line_chart_on, FitTrainer};
+use gradlab::web::{
+    draw_histogram_on, draw_line_chart_on, draw_scatter_chart_on, project_paths, FitTrainer,
+    MinRatioTrainer, PathTrainer,
+};
 use serde_json::{json, Value};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -51,13 +54,27 @@ fn invalid_config_throws() {
     assert!(FitTrainer::new("{}", "huge", 1).is_err());
 }
 
-#[wasm_bindgen_test]
-fn chart_draws_pixels_on_canvas() {
+/// Adds a 320 x 200 canvas to the page.
+fn canvas() -> HtmlCanvasElement {
     let document = web_sys::window().unwrap().document().unwrap();
     let canvas: HtmlCanvasElement = document.create_element("canvas").unwrap().dyn_into().unwrap();
     canvas.set_width(320);
     canvas.set_height(200);
     document.body().unwrap().append_child(&canvas).unwrap();
+    canvas
+}
+
+/// Counts the canvas's pixels that `test` accepts, given as `[r, g, b, a]`.
+fn count_pixels(canvas: &HtmlCanvasElement, test: impl Fn(&[u8]) -> bool) -> usize {
+    let context: CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let pixels = context.get_image_data(0.0, 0.0, 320.0, 200.0).unwrap().data();
+    pixels.chunks(4).filter(|p| test(p)).count()
+}
+
+#[wasm_bindgen_test]
+fn chart_draws_pixels_on_canvas() {
+    let canvas = canvas();
 
     let chart = json!({
         "title": "loss", "x_label": "epoch", "y_label": "loss", "log_y": true,
@@ -65,11 +82,65 @@ fn chart_draws_pixels_on_canvas() {
     });
     draw_line_chart_on(canvas.clone(), &chart.to_string(), 1.0).unwrap();
 
-    let context: CanvasRenderingContext2d =
-        canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
-    let pixels = context.get_image_data(0.0, 0.0, 320.0, 200.0).unwrap().data();
-    let dark = pixels.chunks(4).filter(|p| p[0] < 128 && p[1] < 160 && p[3] > 0).count();
-    let blue = pixels.chunks(4).filter(|p| p[2] > 150 && p[0] < 60).count();
+    let dark = count_pixels(&canvas, |p| p[0] < 128 && p[1] < 160 && p[3] > 0);
+    let blue = count_pixels(&canvas, |p| p[2] > 150 && p[0] < 60);
     assert!(dark > 200, "only {dark} dark pixels: axes and text missing");
     assert!(blue > 30, "only {blue} blue pixels: the series is missing");
+}
+
+#[wasm_bindgen_test]
+fn scatter_reports_where_points_landed() {
+    let canvas = canvas();
+    let chart = json!({
+        "title": "path", "x_label": "PC 1", "y_label": "PC 2",
+        "series": [{ "name": "run 1", "points": [[0, 0], [1, 2], [2, 1]], "joined": true },
+                   { "name": "run 2", "points": [[1, 1], [null, 1]] }]
+    });
+    let positions: Value = serde_json::from_str(
+        &draw_scatter_chart_on(canvas.clone(), &chart.to_string(), 1.0).unwrap(),
+    )
+    .unwrap();
+    let series = positions.as_array().unwrap();
+    assert_eq!(series[0].as_array().unwrap().len(), 3);
+    assert!(series[1][1].is_null(), "a point without x was placed");
+    let [x, y] = [series[0][1][0].as_f64().unwrap(), series[0][1][1].as_f64().unwrap()];
+    assert!((0.0..320.0).contains(&x) && (0.0..200.0).contains(&y), "({x}, {y}) is off the canvas");
+    // The point (1, 2) is the highest of the chart, so it lands above (0, 0).
+    assert!(y < series[0][0][1].as_f64().unwrap());
+    let blue = count_pixels(&canvas, |p| p[2] > 150 && p[0] < 60);
+    assert!(blue > 20, "only {blue} blue pixels: the markers are missing");
+}
+
+#[wasm_bindgen_test]
+fn histogram_draws_bars() {
+    let canvas = canvas();
+    let histogram = json!({
+        "title": "eigenvalues", "x_label": "|eigenvalue|", "y_label": "count", "log_x": true,
+        "bins": 4, "groups": [{ "name": "positive", "values": [0.001, 0.01, 0.01, 1, 10] }]
+    });
+    draw_histogram_on(canvas.clone(), &histogram.to_string(), 1.0).unwrap();
+    let blue = count_pixels(&canvas, |p| p[2] > 120 && p[0] < 120 && p[1] > 80);
+    assert!(blue > 500, "only {blue} blue pixels: the bars are missing");
+}
+
+/// PCA paths and a Hessian spectrum computed in the browser, nalgebra included.
+#[wasm_bindgen_test]
+fn optimization_trainers_run_in_browser() {
+    let config = json!({ "epochs": 2, "runs": 2, "record_every": 1, "points": 50 }).to_string();
+    let mut records = Vec::new();
+    for run in 0..2 {
+        let mut trainer = PathTrainer::new(&config, run).unwrap();
+        let chunk: Value = serde_json::from_str(&trainer.advance(1000)).unwrap();
+        records.extend(chunk["records"].as_array().unwrap().iter().cloned());
+    }
+    let projection: Value =
+        serde_json::from_str(&project_paths(&Value::from(records).to_string()).unwrap()).unwrap();
+    assert_eq!(projection["whole"]["points"].as_array().unwrap().len(), 6);
+
+    let config = json!({ "runs": 1, "epochs": 20, "search_steps": 3 }).to_string();
+    let mut trainer = MinRatioTrainer::new(&config, 0).unwrap();
+    let chunk: Value = serde_json::from_str(&trainer.advance(100_000)).unwrap();
+    assert_eq!(chunk["phase"], "finished");
+    let spectrum = &chunk["result"]["spectrum"];
+    assert_eq!(spectrum["eigenvalues"].as_array().unwrap().len(), 97);
 }

@@ -32,7 +32,9 @@ pub struct ScatterChart {
 pub struct ScatterSeries {
     /// Legend label.
     pub name: String,
-    /// The points. Points that are not finite (or not positive on a log axis) are left out.
+    /// The points. Points that are not finite (`null` in JSON), or not positive on a log
+    /// axis, are left out.
+    #[serde(deserialize_with = "super::line::points_with_gaps")]
     pub points: Vec<[f64; 2]>,
     /// Whether consecutive points are joined by a thin line, to show an order such as time.
     #[serde(default)]
