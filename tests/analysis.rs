@@ -23,7 +23,7 @@ fn random_vector(len: usize, rng: &mut Rng) -> Vec<f64> {
 /// A linear model `y = X w + b` under MSE has the Hessian `2 X̃ᵀ X̃ / n`, with `X̃ = [X 1]`,
 /// whatever the parameters.
 #[test]
-fn linear_model_hessian_is_two_gram_over_n() {
+fn linear_model_hessian() {
     let mut rng = Rng::new(11);
     let (n, d) = (40, 3);
     let x = random_matrix(n, d, &mut rng);
@@ -41,7 +41,7 @@ fn linear_model_hessian_is_two_gram_over_n() {
 /// The gradient of `|g|²` is `2 H g`; for the linear model both factors are known in closed
 /// form: `g = 2 X̃ᵀ (X̃ θ - y) / n`.
 #[test]
-fn linear_model_squared_norm_gradient_is_two_h_g() {
+fn linear_model_norm_gradient() {
     let mut rng = Rng::new(12);
     let (n, d) = (30, 2);
     let x = random_matrix(n, d, &mut rng);
@@ -61,7 +61,7 @@ fn linear_model_squared_norm_gradient_is_two_h_g() {
     assert!((&computed - &expected).amax() < 1e-12 * expected.amax(), "{computed} vs {expected}");
 }
 
-/// The Hessian of `f(x) = w2 σ(w1 x + b1) + b2` under MSE, derived by hand, with parameters
+/// Returns the Hessian of `f(x) = w2 σ(w1 x + b1) + b2` under MSE, derived by hand, with parameters
 /// in the order (w1, b1, w2, b2):
 ///
 /// `H = (2/n) Σ [J Jᵀ + r ∇²f]`, where `r = f - y`, `J = (w2 σ' x, w2 σ', σ, 1)` and the
@@ -97,7 +97,7 @@ fn one_unit_hessian(activation: Activation, theta: [f64; 4], x: &[f64], y: &[f64
 }
 
 #[test]
-fn one_hidden_unit_hessian_matches_hand_derivation() {
+fn one_hidden_unit_hessian() {
     let x: Vec<f64> = (0..25).map(|i| -1.2 + 0.1 * i as f64).collect();
     let y: Vec<f64> = x.iter().map(|x| (3.0 * x).sin()).collect();
     let column = |values: &[f64]| DMatrix::from_column_slice(values.len(), 1, values);
@@ -123,7 +123,7 @@ fn one_hidden_unit_hessian_matches_hand_derivation() {
 /// Central differences of the loss give the gradient, and central differences of the
 /// gradient give the Hessian, to within their truncation error.
 #[test]
-fn derivatives_match_finite_differences_on_a_two_layer_tanh_network() {
+fn tanh_network_finite_differences() {
     let mut rng = Rng::new(13);
     let x = random_matrix(20, 2, &mut rng);
     let y = random_matrix(20, 2, &mut rng);

@@ -109,7 +109,8 @@ fn path_runs_record_start_interval_and_end() {
     let projection = project_paths(&records).unwrap();
     assert_eq!(projection.whole.points.len(), 8);
     let explained = projection.whole.explained;
-    assert!(explained[0] >= explained[1] && explained[0] + explained[1] <= 1.0 + 1e-12);
+    assert!(explained[0] >= explained[1]);
+    assert!(explained[0] + explained[1] <= 1.0 + 1e-12);
 }
 
 #[test]
@@ -153,9 +154,9 @@ fn minratio_runs_count_the_whole_spectrum() {
     }
 }
 
-/// A threshold no search reaches in two steps: the run must say it stopped above it.
+/// A threshold no search reaches in two steps: the result must report that it stopped above.
 #[test]
-fn minratio_reports_a_norm_that_stayed_above_the_threshold() {
+fn minratio_norm_above_threshold() {
     let settings = json!({ "runs": 1, "epochs": 50, "search_steps": 2, "threshold": 1e-12 });
     let result = finish(&MinRatioConfig::from_json(&settings).unwrap(), 0);
     assert!(!result.reached);
@@ -166,7 +167,7 @@ fn minratio_reports_a_norm_that_stayed_above_the_threshold() {
 /// Where the gradient has really vanished, about half the curvatures are positive: the
 /// critical points a search finds near trained networks are saddles, not minima.
 #[test]
-fn minimal_ratios_at_reached_points_are_near_one_half() {
+fn minratio_near_one_half() {
     let config = MinRatioConfig { runs: 6, ..MinRatioConfig::new() };
     let reached: Vec<f64> = (0..6)
         .map(|run| finish(&config, run))

@@ -1,13 +1,10 @@
 //! The search for a point where the gradient vanishes, by minimising the squared gradient
 //! norm.
 //!
-//! Each step tries Newton's step for `g(θ) = 0`, `δ = -H⁺ g`, which is a descent direction of
-//! `|g|²` (its gradient is `2 H g`, and `-2 gᵀ H H⁺ g <= 0`), and halves it until the norm
-//! falls. Near a non-degenerate critical point the norm then falls quadratically, where
-//! gradient descent on `|g|²` crawls: the small curvatures of a network on 1-D data enter
-//! `|g|²` squared. When no fraction of the Newton step helps, the step falls back to steepest
-//! descent on `|g|²`. Steps are kept short, so the search finds a critical point near where
-//! training ended rather than jumping to a far, flat region.
+//! `|g(θ)|²` is a sum of squares whose Jacobian is the Hessian `H`, so each step is a
+//! Levenberg-Marquardt step `δ = -(H² + μI)⁻¹ H g`. The damping `μ` shrinks after a step that
+//! lowers the norm and grows until one does, and steps longer than [`MAX_STEP_LENGTH`] are
+//! rejected like steps that do not help.
 
 use super::SquaredError;
 use nalgebra::{DMatrix, DVector};
@@ -17,13 +14,13 @@ use serde::{Deserialize, Serialize};
 /// gives up: at that point its steps are too short to change the norm.
 const MAX_RELATIVE_DAMPING: f64 = 1e12;
 
-/// The longest step, in the Euclidean norm of the parameters. Without it, a step along a
-/// direction of almost no curvature can jump far away, into a region where tanh units
+/// The maximum step length, in the Euclidean norm of the parameters. In trials without it,
+/// steps along directions of almost no curvature jumped into regions where tanh units
 /// saturate and the gradient vanishes trivially, instead of to a critical point near where
 /// training ended.
 const MAX_STEP_LENGTH: f64 = 1.0;
 
-/// Where a search stands.
+/// The state of a search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SearchState {

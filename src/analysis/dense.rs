@@ -35,7 +35,7 @@ struct Layer {
     bias: RowDVector<f64>,
 }
 
-/// What a forward pass keeps for the backward pass.
+/// The intermediate values of a forward pass that the backward pass needs.
 struct Pass {
     /// The input of each layer.
     inputs: Vec<DMatrix<f64>>,

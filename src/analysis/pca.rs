@@ -17,7 +17,7 @@ pub struct Pca {
     pub total_variance: f64,
 }
 
-/// Why a PCA could not be computed.
+/// The reason a PCA could not be computed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PcaError {
     /// Fewer than two vectors were given.

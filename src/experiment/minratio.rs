@@ -1,5 +1,5 @@
-//! What happens when the gradient is almost zero: runs of a small MLP, each trained on the
-//! loss, then moved to where the gradient norm is below a threshold, where the eigenvalues of
+//! What happens when the gradient is almost zero. Each run trains a small MLP on the loss,
+//! then moves it to where the gradient norm is below a threshold. There the eigenvalues of
 //! the full Hessian give the minimal ratio, the fraction of them above zero.
 
 use super::fit::{FitConfig, RunState, TRAINING_FIELDS};
@@ -19,7 +19,7 @@ use serde_json::Value;
 pub const MINRATIO_MODEL: MlpSpec =
     MlpSpec { name: "small", widths: &[1, 8, 8, 1], activation: Activation::Tanh };
 
-/// The most search steps of a run.
+/// The maximum number of search steps of a run.
 pub const MAX_SEARCH_STEPS: u64 = 100_000;
 
 /// The work of one search step counted in training steps, so that one budget of steps makes
@@ -36,7 +36,7 @@ pub struct MinRatioConfig {
     pub runs: usize,
     /// The gradient norm below which a run counts as having reached a critical point.
     pub threshold: f64,
-    /// The most steps of the search for that point.
+    /// The maximum number of steps of the search for that point.
     pub search_steps: usize,
 }
 
@@ -131,7 +131,7 @@ pub struct MinRatioResult {
     pub grad_norm: f64,
     /// Whether the norm fell below the threshold.
     pub reached: bool,
-    /// How the search ended.
+    /// The state the search ended in.
     pub search: SearchState,
     /// Search steps taken.
     pub search_steps: usize,
@@ -154,7 +154,7 @@ pub struct MinRatioChunk {
     pub epochs: usize,
     /// Search steps taken.
     pub search_step: usize,
-    /// The most search steps.
+    /// The maximum number of search steps.
     pub search_steps: usize,
     /// The current loss, once known.
     pub loss: Option<f64>,

@@ -1,6 +1,7 @@
-//! The optimization path seen through PCA: one model trained from several seeds, its
-//! parameters recorded every few epochs, and all recorded vectors of all runs projected onto
-//! their first two principal components, for the whole model and for the first layer.
+//! The optimization path seen through PCA. One model trains from several seeds, and its
+//! parameters are recorded every few epochs. All recorded vectors of all runs are then
+//! projected onto their first two principal components, for the whole model and for the
+//! first layer.
 
 use super::fit::{FitConfig, RunState, TRAINING_FIELDS};
 use super::settings::{to_result, FieldError, Reader};
@@ -13,7 +14,7 @@ use crate::train::Regression;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The most runs of one experiment.
+/// The maximum number of runs of one experiment.
 pub const MAX_RUNS: u64 = 64;
 
 /// The settings of the PCA experiment.
@@ -84,7 +85,7 @@ impl PathConfig {
     }
 }
 
-/// The most epochs between two recorded vectors.
+/// The maximum number of epochs between two recorded vectors.
 const MAX_EPOCHS_BETWEEN: u64 = 100_000;
 
 fn training_defaults(function: Target) -> FitConfig {

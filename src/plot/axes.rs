@@ -1,5 +1,5 @@
-//! What every chart shares: the legend column, the frame with its ticks and labels, and the
-//! choice of axis ranges and tick formats.
+//! The parts every chart shares: the legend column, the frame with its ticks and labels,
+//! and the choice of axis ranges and tick formats.
 //!
 //! A log axis is drawn as log10 of the values on a linear axis, labelled with the values
 //! themselves, so that short ranges still get several labelled ticks.

@@ -1,5 +1,5 @@
-//! Histograms of one or two groups of values over shared bins, told apart by fill: the first
-//! group's bars are filled, the second's are outlined.
+//! Histograms of one or two groups of values over shared bins. The first group's bars are
+//! filled and the second's are outlined, so they differ without colour.
 
 use super::axes::{split_legend, Axes};
 use super::{PlotError, PALETTE};

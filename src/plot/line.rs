@@ -43,7 +43,9 @@ pub struct Series {
 }
 
 /// Reads `[[x, y], ...]` where any coordinate may be `null`, which becomes NaN.
-pub(super) fn points_with_gaps<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<[f64; 2]>, D::Error> {
+pub(super) fn points_with_gaps<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<[f64; 2]>, D::Error> {
     let points: Vec<[Option<f64>; 2]> = Vec::deserialize(deserializer)?;
     Ok(points.into_iter().map(|[x, y]| [x.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN)]).collect())
 }

@@ -1,6 +1,6 @@
-//! Scatter charts: points of several named series, each series told apart by colour and
-//! marker shape, optionally joined in order, with the pixel position of every point returned
-//! so that a page can show a point's details under the pointer.
+//! Scatter charts of several named series, each with its own colour and marker shape and
+//! optionally joined in order. Drawing returns the pixel position of every point, so that a
+//! page can show a point's details under the pointer.
 
 use super::axes::{padded_range, split_legend, Axes, Context};
 use super::{PlotError, PALETTE};
@@ -52,14 +52,14 @@ enum Shape {
 
 const SHAPES: [Shape; 4] = [Shape::Circle, Shape::Triangle, Shape::Square, Shape::Cross];
 
-/// The colour and shape of series `index`. Colours repeat after six series and shapes after
-/// four, so the first twelve series all differ.
+/// Returns the colour and shape of series `index`. Colours repeat after six series and
+/// shapes after four, so the first twelve series all differ.
 fn look(index: usize) -> (RGBColor, Shape) {
     (PALETTE[index % PALETTE.len()], SHAPES[index % SHAPES.len()])
 }
 
-/// Where each point of each series was drawn, in the backend's pixels; `None` for points
-/// that were left out.
+/// The position of each point of each series in the backend's pixels, or `None` for a point
+/// that was left out.
 pub type PointPositions = Vec<Vec<Option<(i32, i32)>>>;
 
 /// Draws `chart` on `area`, with text and markers enlarged by `scale`, and returns where

@@ -17,8 +17,8 @@ use web_sys::HtmlCanvasElement;
 pub const PAGE_MINRATIO_RUNS: usize = 16;
 
 /// Returns the optimization experiments' defaults as JSON: `pca`, `gradnorm` and
-/// `minratio`, each with `defaults`; the models of the first two with their parameter
-/// counts; the minimal-ratio model with its layers.
+/// `minratio`, each with `defaults`. The first two list their models with parameter counts,
+/// and `minratio` describes its model's layers.
 #[wasm_bindgen(js_name = optimizationCatalog)]
 pub fn optimization_catalog() -> String {
     let models: Vec<Value> = FIT_MODELS
@@ -139,8 +139,8 @@ impl GradNormTrainer {
     }
 }
 
-/// Builds the loss chart and the gradient-norm chart, which share the step axis, from
-/// records given as a JSON array; returns a JSON array of two line charts.
+/// Builds the loss chart and the gradient-norm chart from records given as a JSON array, and
+/// returns them as a JSON array of two line charts that share the step axis.
 #[wasm_bindgen(js_name = gradNormCharts)]
 pub fn grad_norm_charts(function: &str, records_json: &str) -> Result<String, JsError> {
     let function = function.parse().map_err(|message: String| JsError::new(&message))?;
