@@ -79,6 +79,8 @@ fn one_unit_hessian(activation: Activation, theta: [f64; 4], x: &[f64], y: &[f64
             }
             Activation::LeakyRelu if z > 0.0 => (z, 1.0, 0.0),
             Activation::LeakyRelu => (0.01 * z, 0.01, 0.0),
+            Activation::Relu if z > 0.0 => (z, 1.0, 0.0),
+            Activation::Relu => (0.0, 0.0, 0.0),
         };
         let residual = w2 * value + b2 - y;
         let jacobian = DVector::from_column_slice(&[w2 * slope * x, w2 * slope, value, 1.0]);
@@ -103,7 +105,7 @@ fn one_hidden_unit_hessian() {
     let column = |values: &[f64]| DMatrix::from_column_slice(values.len(), 1, values);
     // b1 = 0.05 keeps every pre-activation away from LeakyReLU's kink at 0.
     let theta = [0.7, 0.05, -1.3, 0.2];
-    for activation in [Activation::Tanh, Activation::LeakyRelu] {
+    for activation in [Activation::Tanh, Activation::LeakyRelu, Activation::Relu] {
         let problem = SquaredError::new(&[1, 1, 1], activation, column(&x), column(&y));
         let expected = one_unit_hessian(activation, theta, &x, &y);
         let hessian = problem.hessian(&theta);

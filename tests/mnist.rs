@@ -2,9 +2,10 @@
 //! the split, the CNNs and the accuracy bar.
 #![cfg(not(target_arch = "wasm32"))]
 
+use burn::module::Module;
 use gradlab::data::mnist::{self, Digits, CLASSES};
 use gradlab::experiment::mnist::{model_catalog, MnistConfig, MnistRun, MnistState};
-use gradlab::model::cnn::CnnSpec;
+use gradlab::model::cnn::{Cnn, CnnSpec, CAPACITY_MODELS};
 use gradlab::train::classification::confusion_matrix;
 use std::fs;
 use std::path::Path;
@@ -140,4 +141,38 @@ fn default_run_reaches_97_percent() {
     run.advance(usize::MAX);
     let best = run.summary().best_test_accuracy.unwrap();
     assert!(best >= 0.97, "best test accuracy {best}");
+}
+
+#[test]
+fn shuffled_labels_keep_histogram() {
+    let digits = shipped_train();
+    let shuffled = digits.with_shuffled_labels(&mut gradlab::rng::Rng::new(3));
+    assert_eq!(shuffled.images, digits.images);
+    assert_eq!(shuffled.class_counts(), digits.class_counts());
+    let changed = digits.labels.iter().zip(&shuffled.labels).filter(|(a, b)| a != b).count();
+    // With ten classes of about a tenth each, a permutation keeps about 10% of the labels.
+    assert!(changed > digits.len() * 8 / 10, "only {changed} of {} labels changed", digits.len());
+}
+
+#[test]
+fn capacity_family_spans_40k_to_400k() {
+    let device = burn::prelude::Device::flex();
+    let counts: Vec<usize> = CAPACITY_MODELS
+        .iter()
+        .map(|spec| Cnn::new(spec, &mut gradlab::rng::Rng::new(0), &device).num_params())
+        .collect();
+    assert!(counts.len() >= 10);
+    assert!(counts.windows(2).all(|pair| pair[0] < pair[1]), "counts do not grow: {counts:?}");
+    assert!((40_000..45_000).contains(&counts[0]), "smallest: {}", counts[0]);
+    assert!((380_000..=400_000).contains(&counts[9]), "largest: {}", counts[9]);
+}
+
+#[test]
+fn renamed_raw_file_says_it_is_not_gzip() {
+    let zip_like = b"PK\x03\x04 not an IDX file at all";
+    let error =
+        Digits::from_idx(("train-images.gz", zip_like), ("labels", &[0, 0, 8, 1, 0, 0, 0, 0]))
+            .unwrap_err();
+    assert_eq!(error.file, "train-images.gz");
+    assert!(error.problem.contains("not gzip data"), "{}", error.problem);
 }

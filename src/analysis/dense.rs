@@ -5,9 +5,9 @@
 //! and Hessian-vector products by forward-mode differentiation of backpropagation
 //! (Pearlmutter's R-operator). The full Hessian is built from one product per parameter.
 //!
-//! With tanh the loss is smooth and the Hessian exact everywhere. LeakyReLU is piecewise
-//! linear, so its second derivative is zero wherever it exists and the Hessian is exact
-//! except on the measure-zero set where a pre-activation is 0.
+//! With tanh the loss is smooth and the Hessian exact everywhere. ReLU and LeakyReLU are
+//! piecewise linear, so their second derivative is zero wherever it exists and the Hessian is
+//! exact except on the measure-zero set where a pre-activation is 0.
 
 use crate::model::mlp::{Activation, MlpSpec};
 use nalgebra::{DMatrix, DVector, RowDVector};
@@ -162,8 +162,9 @@ impl SquaredError {
         for layer in &layers[..last] {
             let z = affine(&activation, &layer.weight, &layer.bias);
             let (value, slope, curvature) = match self.activation {
-                Activation::LeakyRelu => {
-                    let slope = z.map(|v| if v > 0.0 { 1.0 } else { LEAKY_SLOPE });
+                Activation::LeakyRelu | Activation::Relu => {
+                    let below = if self.activation == Activation::Relu { 0.0 } else { LEAKY_SLOPE };
+                    let slope = z.map(|v| if v > 0.0 { 1.0 } else { below });
                     (z.component_mul(&slope), slope, DMatrix::zeros(z.nrows(), z.ncols()))
                 }
                 Activation::Tanh => {

@@ -79,6 +79,14 @@ impl Digits {
         Ok(Self { images, labels })
     }
 
+    /// Returns the same images with their labels permuted by `rng`: the label histogram stays
+    /// the same, but most images get another image's label.
+    pub fn with_shuffled_labels(&self, rng: &mut Rng) -> Self {
+        let mut labels = self.labels.clone();
+        rng.shuffle(&mut labels);
+        Self { images: self.images.clone(), labels }
+    }
+
     /// Returns the images at `indices`, in that order.
     pub fn select(&self, indices: &[usize]) -> Self {
         let mut selected = Self::default();
@@ -146,7 +154,7 @@ fn class_quotas(counts: &[usize; CLASSES], total: usize) -> [usize; CLASSES] {
 
 /// Reads an IDX file of 28x28 images.
 fn read_images(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
-    let array = idx::parse(bytes).map_err(|error| DataError::new(name, error))?;
+    let array = parse_named(name, bytes)?;
     if array.dims.len() != 3 || array.dims[1..] != [SIDE, SIDE] {
         let problem = format!(
             "has dimensions {:?}, but images must be [count, 28, 28]; is this a label file?",
@@ -159,7 +167,7 @@ fn read_images(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
 
 /// Reads an IDX file of labels 0 to 9.
 fn read_labels(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
-    let array = idx::parse(bytes).map_err(|error| DataError::new(name, error))?;
+    let array = parse_named(name, bytes)?;
     if array.dims.len() != 1 {
         let problem = format!(
             "has dimensions {:?}, but labels must be [count]; is this an image file?",
@@ -172,6 +180,23 @@ fn read_labels(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
         return Err(DataError::new(name, problem));
     }
     Ok(array.data)
+}
+
+/// Parses the IDX file `name`. When it fails on a file named `.gz` that is not gzip data,
+/// the error says so, since a renamed raw file would otherwise read as a bad header.
+fn parse_named(name: &str, bytes: &[u8]) -> Result<idx::IdxArray, DataError> {
+    idx::parse(bytes).map_err(|error| {
+        let gzip_named = name.to_ascii_lowercase().ends_with(".gz");
+        if gzip_named && !bytes.starts_with(&[0x1f, 0x8b]) {
+            let problem = format!(
+                "{error}; the name ends in .gz but the file is not gzip data (it does not start \
+                 with the bytes 1f 8b), so it may be a raw file or another format renamed"
+            );
+            DataError::new(name, problem)
+        } else {
+            DataError::new(name, error)
+        }
+    })
 }
 
 /// Encodes digits as a pair of IDX files `(images, labels)`, gzipped.

@@ -59,6 +59,100 @@ pub const MNIST_MODELS: [CnnSpec; 3] = [
     },
 ];
 
+/// The family of the parameter-count experiment: two 4x4 convolution blocks and two dense
+/// layers, all widths scaled by one factor `w` (`w` and `2w` channels, `8w` hidden units), so
+/// that parameter counts grow from about 43,000 to about 398,000. Names give `w`.
+pub const CAPACITY_MODELS: [CnnSpec; 10] = [
+    capacity_model(
+        "w12",
+        &[
+            ConvBlock { channels: 12, kernel: 4, padding: 0 },
+            ConvBlock { channels: 24, kernel: 4, padding: 0 },
+        ],
+        96,
+    ),
+    capacity_model(
+        "w14",
+        &[
+            ConvBlock { channels: 14, kernel: 4, padding: 0 },
+            ConvBlock { channels: 28, kernel: 4, padding: 0 },
+        ],
+        112,
+    ),
+    capacity_model(
+        "w16",
+        &[
+            ConvBlock { channels: 16, kernel: 4, padding: 0 },
+            ConvBlock { channels: 32, kernel: 4, padding: 0 },
+        ],
+        128,
+    ),
+    capacity_model(
+        "w18",
+        &[
+            ConvBlock { channels: 18, kernel: 4, padding: 0 },
+            ConvBlock { channels: 36, kernel: 4, padding: 0 },
+        ],
+        144,
+    ),
+    capacity_model(
+        "w21",
+        &[
+            ConvBlock { channels: 21, kernel: 4, padding: 0 },
+            ConvBlock { channels: 42, kernel: 4, padding: 0 },
+        ],
+        168,
+    ),
+    capacity_model(
+        "w24",
+        &[
+            ConvBlock { channels: 24, kernel: 4, padding: 0 },
+            ConvBlock { channels: 48, kernel: 4, padding: 0 },
+        ],
+        192,
+    ),
+    capacity_model(
+        "w27",
+        &[
+            ConvBlock { channels: 27, kernel: 4, padding: 0 },
+            ConvBlock { channels: 54, kernel: 4, padding: 0 },
+        ],
+        216,
+    ),
+    capacity_model(
+        "w31",
+        &[
+            ConvBlock { channels: 31, kernel: 4, padding: 0 },
+            ConvBlock { channels: 62, kernel: 4, padding: 0 },
+        ],
+        248,
+    ),
+    capacity_model(
+        "w34",
+        &[
+            ConvBlock { channels: 34, kernel: 4, padding: 0 },
+            ConvBlock { channels: 68, kernel: 4, padding: 0 },
+        ],
+        272,
+    ),
+    capacity_model(
+        "w37",
+        &[
+            ConvBlock { channels: 37, kernel: 4, padding: 0 },
+            ConvBlock { channels: 74, kernel: 4, padding: 0 },
+        ],
+        296,
+    ),
+];
+
+const fn capacity_model(
+    name: &'static str,
+    blocks: &'static [ConvBlock],
+    hidden: usize,
+) -> CnnSpec {
+    CnnSpec { name, blocks, hidden }
+}
+
 impl CnnSpec {
     /// Finds one of [`MNIST_MODELS`] by name.
     pub fn mnist_model(name: &str) -> Option<CnnSpec> {

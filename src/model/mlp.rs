@@ -26,6 +26,8 @@ pub enum Activation {
     LeakyRelu,
     /// The hyperbolic tangent: smooth, so the loss has a Hessian everywhere.
     Tanh,
+    /// ReLU: zero below zero.
+    Relu,
 }
 
 /// The three models of the function-fitting experiment, of almost equal size.
@@ -117,6 +119,7 @@ impl Mlp {
                 x = match self.activation {
                     Activation::LeakyRelu => self.leaky_relu.forward(x),
                     Activation::Tanh => burn::tensor::activation::tanh(x),
+                    Activation::Relu => burn::tensor::activation::relu(x),
                 };
             }
         }
