@@ -1,6 +1,7 @@
 //! The experiments: each turns a validated config into chunks of progress and a summary.
 
 pub mod fit;
+pub mod generalization;
 pub mod gradnorm;
 pub mod minratio;
 pub mod mnist;

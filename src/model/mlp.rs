@@ -126,6 +126,34 @@ impl Mlp {
         x
     }
 
+    /// Builds the network of `spec` with the parameters of `values`, laid out as
+    /// [`Mlp::flat_parameters`] returns them.
+    ///
+    /// # Panics
+    /// If `values` does not hold one value per parameter of `spec`.
+    pub fn from_flat(spec: &MlpSpec, values: &[f32], device: &Device) -> Self {
+        assert_eq!(values.len(), spec.parameter_count(), "one value per parameter is needed");
+        let mut offset = 0;
+        let mut take = |count: usize| {
+            offset += count;
+            values[offset - count..offset].to_vec()
+        };
+        let layers = spec
+            .widths
+            .windows(2)
+            .map(|pair| {
+                let (fan_in, fan_out) = (pair[0], pair[1]);
+                let weight = TensorData::new(take(fan_in * fan_out), [fan_in, fan_out]);
+                let bias = TensorData::new(take(fan_out), [fan_out]);
+                Linear {
+                    weight: Param::from_tensor(Tensor::from_data(weight, device)),
+                    bias: Some(Param::from_tensor(Tensor::from_data(bias, device))),
+                }
+            })
+            .collect();
+        Self { layers, leaky_relu: LeakyReluConfig::new().init(), activation: spec.activation }
+    }
+
     /// Returns every parameter as one vector: layer by layer, each weight of shape
     /// `[fan_in, fan_out]` in row-major order followed by its bias.
     pub fn flat_parameters(&self) -> Vec<f32> {

@@ -1,7 +1,8 @@
-//! Softmax cross-entropy training of a [`Cnn`] on digits with Adam, in shuffled mini-batches.
+//! Softmax cross-entropy training of a [`Classifier`] on digits with Adam, in shuffled
+//! mini-batches.
 
 use crate::data::mnist::{Digits, CLASSES, PIXELS, SIDE};
-use crate::model::Cnn;
+use crate::model::Classifier;
 use crate::rng::Rng;
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -21,9 +22,9 @@ pub struct Evaluation {
     pub predictions: Vec<u8>,
 }
 
-/// A CNN, its optimizer and its training digits, advanced one mini-batch at a time.
+/// A classifier, its optimizer and its training digits, advanced one mini-batch at a time.
 pub struct Classification {
-    model: Option<Cnn>,
+    model: Option<Classifier>,
     optimizer: ModuleOptimizer,
     loss: CrossEntropyLoss,
     learning_rate: f64,
@@ -39,7 +40,7 @@ impl Classification {
     /// Prepares training of `model` on `digits` in batches of `batch_size` (at least 1, at
     /// most all digits), drawn in an order reshuffled from `rng` every epoch.
     pub fn new(
-        model: Cnn,
+        model: impl Into<Classifier>,
         digits: Digits,
         batch_size: usize,
         learning_rate: f64,
@@ -48,7 +49,7 @@ impl Classification {
     ) -> Self {
         let batch_size = batch_size.clamp(1, digits.len().max(1));
         Self {
-            model: Some(model),
+            model: Some(model.into()),
             optimizer: AdamConfig::new().init(),
             loss: CrossEntropyLossConfig::new().init(device),
             learning_rate,
@@ -67,7 +68,7 @@ impl Classification {
     }
 
     /// Returns the model being trained.
-    pub fn model(&self) -> &Cnn {
+    pub fn model(&self) -> &Classifier {
         self.model.as_ref().expect("the model is only taken out during a step")
     }
 
@@ -92,21 +93,52 @@ impl Classification {
 
     /// Evaluates the model on `digits` without training it.
     pub fn evaluate(&self, digits: &Digits) -> Evaluation {
-        let model = self.model();
-        let (mut loss_sum, mut predictions) = (0.0, Vec::with_capacity(digits.len()));
-        let indices: Vec<usize> = (0..digits.len()).collect();
-        for chunk in indices.chunks(EVALUATION_BATCH) {
-            let logits = model.forward(images_tensor(digits, chunk, &self.device)).detach();
-            let loss =
-                self.loss.forward(logits.clone(), labels_tensor(digits, chunk, &self.device));
-            loss_sum += loss.into_scalar::<f32>() as f64 * chunk.len() as f64;
-            let classes = logits.argmax(1).into_data();
-            predictions.extend(classes.iter::<i64>().map(|class| class as u8));
-        }
-        let correct = predictions.iter().zip(&digits.labels).filter(|(p, l)| p == l).count();
-        let count = digits.len().max(1) as f64;
-        Evaluation { loss: loss_sum / count, accuracy: correct as f64 / count, predictions }
+        evaluate(self.model(), digits, &self.device)
     }
+
+    /// Returns the training digits.
+    pub fn digits(&self) -> &Digits {
+        &self.digits
+    }
+}
+
+/// Evaluates `model` on `digits`, on `device`, in batches of at most 500 images.
+pub fn evaluate(model: &Classifier, digits: &Digits, device: &Device) -> Evaluation {
+    let loss_function = CrossEntropyLossConfig::new().init(device);
+    let (mut loss_sum, mut predictions) = (0.0, Vec::with_capacity(digits.len()));
+    let indices: Vec<usize> = (0..digits.len()).collect();
+    for chunk in indices.chunks(EVALUATION_BATCH) {
+        let logits = model.forward(images_tensor(digits, chunk, device)).detach();
+        let loss = loss_function.forward(logits.clone(), labels_tensor(digits, chunk, device));
+        loss_sum += loss.into_scalar::<f32>() as f64 * chunk.len() as f64;
+        let classes = logits.argmax(1).into_data();
+        predictions.extend(classes.iter::<i64>().map(|class| class as u8));
+    }
+    let correct = predictions.iter().zip(&digits.labels).filter(|(p, l)| p == l).count();
+    let count = digits.len().max(1) as f64;
+    Evaluation { loss: loss_sum / count, accuracy: correct as f64 / count, predictions }
+}
+
+/// Returns the sensitivity of `model` on `digits`: the mean over images of the Frobenius norm
+/// of the gradient of each image's own loss with respect to its own input (the standardised
+/// pixels the network sees), computed `batch` images at a time on the autodiff `device`.
+///
+/// The batch loss is the sum, not the mean, of the images' losses: each image's input then
+/// gets the gradient of its own loss, whatever the batch size.
+pub fn sensitivity(model: &Classifier, digits: &Digits, batch: usize, device: &Device) -> f64 {
+    let loss_function = CrossEntropyLossConfig::new().init(device);
+    let indices: Vec<usize> = (0..digits.len()).collect();
+    let mut norm_sum = 0.0;
+    for chunk in indices.chunks(batch.max(1)) {
+        let input = images_tensor(digits, chunk, device).require_grad();
+        let logits = model.forward(input.clone());
+        let mean = loss_function.forward(logits, labels_tensor(digits, chunk, device));
+        let grads = (mean * chunk.len() as f64).backward();
+        let gradient = input.grad(&grads).expect("the input requires its gradient");
+        let norms = gradient.powi_scalar(2).reshape([chunk.len(), PIXELS]).sum_dim(1).sqrt();
+        norm_sum += norms.sum().into_scalar::<f32>() as f64;
+    }
+    norm_sum / digits.len().max(1) as f64
 }
 
 /// Mean and standard deviation of MNIST pixels scaled to [0, 1], over the 60,000 training
