@@ -333,3 +333,47 @@ fn optimization_commands_reject_bad_settings() {
     }
     assert!(!PathBuf::from("unused-output").exists());
 }
+
+/// Runs a generalization command on a small subset and returns the rows of its CSV file.
+fn generalization_rows(command: &str, extra: &[&str], file: &str) -> (String, Vec<Vec<String>>) {
+    let out = scratch_dir(command);
+    let mut args = vec![command, "--train-size", "200", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = gradlab(&args);
+    assert!(output.status.success(), "{command}: {}", String::from_utf8_lossy(&output.stderr));
+    read_csv(&out.join(file))
+}
+
+#[test]
+fn generalization_commands_write_their_tables() {
+    let metrics = "train_loss,train_accuracy,test_loss,test_accuracy";
+    let (header, rows) =
+        generalization_rows("random-labels", &["--epochs", "2"], "random-labels.csv");
+    assert_eq!(header, format!("epoch,{metrics}"));
+    assert_eq!(rows.len(), 2);
+    let (header, rows) = generalization_rows("capacity", &["--epochs", "1"], "capacity.csv");
+    assert_eq!(header, format!("model,parameters,{metrics}"));
+    assert_eq!(rows.len(), 10);
+    assert_eq!(rows[0][1], "42766");
+    let (header, rows) = generalization_rows(
+        "interpolate",
+        &["--epochs", "1", "--set", "alphas=4"],
+        "interpolate.csv",
+    );
+    assert_eq!(header, format!("alpha,{metrics}"));
+    let alphas: Vec<&str> = rows.iter().map(|row| row[0].as_str()).collect();
+    assert_eq!(alphas, ["-1", "0", "1", "2"]);
+    assert!(rows.iter().flatten().all(|cell| cell.parse::<f64>().unwrap().is_finite()));
+    let (header, rows) = generalization_rows("sensitivity", &["--epochs", "1"], "sensitivity.csv");
+    assert_eq!(header, format!("batch_size,{metrics},sensitivity"));
+    assert_eq!(rows.len(), 5);
+}
+
+#[test]
+fn generalization_rejects_bad_settings() {
+    let output = gradlab(&["interpolate", "--set", "alphas=1", "--out", "unused-generalization"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--set alphas"), "{stderr}");
+    assert!(!PathBuf::from("unused-generalization").exists());
+}

@@ -11,6 +11,7 @@ use crate::engine::Engine;
 use crate::model::cnn::{Cnn, CnnSpec};
 use crate::model::mlp::{Activation, Mlp, MlpSpec};
 use crate::model::Classifier;
+use crate::plot::{LineChart, ScatterChart, ScatterSeries, Series};
 use crate::rng::{stream_of, Rng};
 use crate::train::classification::{evaluate, sensitivity, Classification, Evaluation};
 use burn::module::Module;
@@ -437,4 +438,109 @@ pub fn interpolate(
             }
         })
         .collect()
+}
+
+/// Builds one line chart of a train and a test series against `x`.
+fn train_test_chart(
+    title: &str,
+    (x_label, y_label): (&str, &str),
+    log_y: bool,
+    points: &[(f64, f64, f64)],
+) -> LineChart {
+    let series = |name: &str, pick: fn(&(f64, f64, f64)) -> f64| Series {
+        name: name.to_string(),
+        points: points.iter().map(|p| [p.0, pick(p)]).collect(),
+        reference: false,
+    };
+    LineChart {
+        title: title.to_string(),
+        x_label: x_label.to_string(),
+        y_label: y_label.to_string(),
+        log_y,
+        y_limits: (!log_y).then_some([0.0, 100.0]),
+        series: vec![series("train", |p| p.1), series("test", |p| p.2)],
+    }
+}
+
+/// Builds the loss chart (log scale) and the accuracy chart of per-epoch metrics.
+pub fn epoch_charts(results: &[EpochMetrics]) -> [LineChart; 2] {
+    let loss: Vec<_> =
+        results.iter().map(|m| (m.epoch as f64, m.train_loss, m.test_loss)).collect();
+    let accuracy: Vec<_> = results
+        .iter()
+        .map(|m| (m.epoch as f64, 100.0 * m.train_accuracy, 100.0 * m.test_accuracy))
+        .collect();
+    [
+        train_test_chart("Random labels: loss", ("epoch", "cross-entropy"), true, &loss),
+        train_test_chart("Random labels: accuracy", ("epoch", "accuracy (%)"), false, &accuracy),
+    ]
+}
+
+/// Builds the charts of final loss and accuracy against parameter count (log x).
+pub fn capacity_charts(points: &[(usize, EpochMetrics)]) -> [ScatterChart; 2] {
+    let chart = |title: &str, y_label: &str, log_y: bool, pick: fn(&EpochMetrics) -> [f64; 2]| {
+        let series = |name: &str, index: usize| ScatterSeries {
+            name: name.to_string(),
+            points: points.iter().map(|(p, m)| [*p as f64, pick(m)[index]]).collect(),
+            joined: true,
+        };
+        ScatterChart {
+            title: title.to_string(),
+            x_label: "parameters".to_string(),
+            y_label: y_label.to_string(),
+            log_x: true,
+            log_y,
+            series: vec![series("train", 0), series("test", 1)],
+        }
+    };
+    [
+        chart("Loss against parameter count", "cross-entropy", true, |m| {
+            [m.train_loss, m.test_loss]
+        }),
+        chart("Accuracy against parameter count", "accuracy (%)", false, |m| {
+            [100.0 * m.train_accuracy, 100.0 * m.test_accuracy]
+        }),
+    ]
+}
+
+/// Builds the loss chart (log scale) and the accuracy chart along the interpolation.
+// TODO: draw loss and accuracy on twin y axes of one chart; they are two charts for now.
+pub fn interpolation_charts(points: &[InterpolationPoint]) -> [LineChart; 2] {
+    let loss: Vec<_> = points.iter().map(|p| (p.alpha, p.train_loss, p.test_loss)).collect();
+    let accuracy: Vec<_> = points
+        .iter()
+        .map(|p| (p.alpha, 100.0 * p.train_accuracy, 100.0 * p.test_accuracy))
+        .collect();
+    let title = "Between batch 64 (alpha 0) and batch 1024 (alpha 1)";
+    [
+        train_test_chart(&format!("{title}: loss"), ("alpha", "cross-entropy"), true, &loss),
+        train_test_chart(
+            &format!("{title}: accuracy"),
+            ("alpha", "accuracy (%)"),
+            false,
+            &accuracy,
+        ),
+    ]
+}
+
+/// Builds the charts against batch size: the loss chart with the sensitivity as a third
+/// series, and the accuracy chart.
+pub fn sensitivity_charts(results: &[(usize, EpochMetrics, f64)]) -> [LineChart; 2] {
+    let log2 = |batch: usize| (batch as f64).log2();
+    let loss: Vec<_> =
+        results.iter().map(|(b, m, _)| (log2(*b), m.train_loss, m.test_loss)).collect();
+    let accuracy: Vec<_> = results
+        .iter()
+        .map(|(b, m, _)| (log2(*b), 100.0 * m.train_accuracy, 100.0 * m.test_accuracy))
+        .collect();
+    let mut loss_chart =
+        train_test_chart("Loss and sensitivity", ("log2 batch size", "value"), true, &loss);
+    loss_chart.series.push(Series {
+        name: "sensitivity".to_string(),
+        points: results.iter().map(|(b, _, s)| [log2(*b), *s]).collect(),
+        reference: false,
+    });
+    let accuracy_chart =
+        train_test_chart("Accuracy", ("log2 batch size", "accuracy (%)"), false, &accuracy);
+    [loss_chart, accuracy_chart]
 }

@@ -1,6 +1,6 @@
 //! Argument parsing and exit codes of the `gradlab` command line.
 
-use crate::{data, fit, gradnorm, minratio, mnist, pca};
+use crate::{data, fit, generalization, gradnorm, minratio, mnist, pca};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -23,6 +23,14 @@ enum Command {
     Gradnorm(gradnorm::GradNormArgs),
     /// Minimal ratios of the Hessian at points where the gradient norm is almost zero.
     Minratio(minratio::MinRatioArgs),
+    /// A 784-500-10 network fitting permuted MNIST labels: train loss falls, test loss rises.
+    RandomLabels(generalization::GeneralizationArgs),
+    /// Ten CNNs from about 43,000 to 398,000 parameters: final metrics against size.
+    Capacity(generalization::GeneralizationArgs),
+    /// Metrics along the line between a batch-64 and a batch-1024 solution.
+    Interpolate(generalization::GeneralizationArgs),
+    /// Metrics and input sensitivity of models trained with batch sizes 16 to 4096.
+    Sensitivity(generalization::GeneralizationArgs),
     /// Prepare data files.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -45,6 +53,10 @@ pub fn main() -> ExitCode {
         Command::Pca(args) => pca::run(args),
         Command::Gradnorm(args) => gradnorm::run(args),
         Command::Minratio(args) => minratio::run(args),
+        Command::RandomLabels(args) => generalization::random_labels(args),
+        Command::Capacity(args) => generalization::capacity(args),
+        Command::Interpolate(args) => generalization::interpolate(args),
+        Command::Sensitivity(args) => generalization::sensitivity(args),
         Command::Data(command) => data::run(command),
     };
     match result {

@@ -7,6 +7,8 @@ mod data;
 #[cfg(not(target_arch = "wasm32"))]
 mod fit;
 #[cfg(not(target_arch = "wasm32"))]
+mod generalization;
+#[cfg(not(target_arch = "wasm32"))]
 mod gradnorm;
 #[cfg(not(target_arch = "wasm32"))]
 mod minratio;

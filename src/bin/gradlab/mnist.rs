@@ -17,6 +17,26 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Where the digits come from: the shipped files, or standard MNIST IDX files.
+#[derive(Args)]
+pub struct DataArgs {
+    /// Folder holding the four standard gzipped IDX files [default: www/data].
+    #[arg(long, default_value = "www/data")]
+    data: PathBuf,
+    /// IDX file of training images, raw or gzipped, in place of the one in --data.
+    #[arg(long, requires = "train_labels")]
+    train_images: Option<PathBuf>,
+    /// IDX file of training labels, raw or gzipped.
+    #[arg(long, requires = "train_images")]
+    train_labels: Option<PathBuf>,
+    /// IDX file of test images; without test files, a fifth of the training files is held out.
+    #[arg(long, requires = "test_labels")]
+    test_images: Option<PathBuf>,
+    /// IDX file of test labels, raw or gzipped.
+    #[arg(long, requires = "test_images")]
+    test_labels: Option<PathBuf>,
+}
+
 /// Options of `gradlab mnist`; those left out take the page's defaults.
 #[derive(Args)]
 pub struct MnistArgs {
@@ -35,21 +55,8 @@ pub struct MnistArgs {
     /// Adam's learning rate [default: 0.002].
     #[arg(long, allow_hyphen_values = true)]
     learning_rate: Option<f64>,
-    /// Folder holding the four standard gzipped IDX files [default: www/data].
-    #[arg(long, default_value = "www/data")]
-    data: PathBuf,
-    /// IDX file of training images, raw or gzipped, in place of the one in --data.
-    #[arg(long, requires = "train_labels")]
-    train_images: Option<PathBuf>,
-    /// IDX file of training labels, raw or gzipped.
-    #[arg(long, requires = "train_images")]
-    train_labels: Option<PathBuf>,
-    /// IDX file of test images; without test files, a fifth of the training files is held out.
-    #[arg(long, requires = "test_labels")]
-    test_images: Option<PathBuf>,
-    /// IDX file of test labels, raw or gzipped.
-    #[arg(long, requires = "test_images")]
-    test_labels: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
     /// Train only this model (shallow, medium or deep); repeat for several [default: all].
     #[arg(long = "model", value_name = "NAME")]
     models: Vec<String>,
@@ -61,7 +68,7 @@ pub struct MnistArgs {
 /// Trains the three CNNs one after the other and writes the result files.
 pub fn run(args: MnistArgs) -> Result<(), Failure> {
     let config = config_from(&args)?;
-    let (train, test) = load_digits(&args, config.seed)?;
+    let (train, test) = load_digits(&args.data, config.seed)?;
     println!("mnist: {} training and {} test digits", train.len(), test.len());
     let out = OutputDir::create(&args.out)?;
 
@@ -161,7 +168,7 @@ fn config_from(args: &MnistArgs) -> Result<MnistConfig, Failure> {
 }
 
 /// Reads the training and test digits from the given files or the data folder.
-fn load_digits(args: &MnistArgs, seed: u64) -> Result<(Digits, Digits), Failure> {
+pub fn load_digits(args: &DataArgs, seed: u64) -> Result<(Digits, Digits), Failure> {
     let in_data = |name: &str| args.data.join(name);
     let missing_data = |path: &Path| -> Failure {
         Failure::Usage(format!(
