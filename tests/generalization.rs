@@ -120,7 +120,8 @@ fn sensitivity_matches_finite_differences() {
     let loss_function = CrossEntropyLossConfig::new().init(&device);
     let mut norms = 0.0;
     for index in 0..3 {
-        let input = images_tensor(&digits, &[index], &device).into_data().to_vec::<f32>().unwrap();
+        let input =
+            images_tensor(&digits, &[index], &device).into_data().try_to_vec::<f32>().unwrap();
         let labels = labels_tensor(&digits, &[index], &device);
         let loss = |pixels: &[f32]| {
             let tensor =
