@@ -2,9 +2,10 @@
 //! `wasm-pack test --headless --chrome --release -- --test web`.
 #![cfg(target_arch = "wasm32")]
 
+use gradlab::data::mnist::{to_idx_gz, Digits, PIXELS};
 use gradlab::web::{
     draw_histogram_on, draw_line_chart_on, draw_scatter_chart_on, project_paths, FitTrainer,
-    MinRatioTrainer, PathTrainer,
+    GeneralizationTrainer, Interpolation, MinRatioTrainer, MnistFiles, PathTrainer,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::JsCast;
@@ -143,4 +144,39 @@ fn optimization_trainers_run_in_browser() {
     assert_eq!(chunk["phase"], "finished");
     let spectrum = &chunk["result"]["spectrum"];
     assert_eq!(spectrum["eigenvalues"].as_array().unwrap().len(), 97);
+}
+
+/// Builds IDX files of 50 synthetic digits: each class lights its own band of rows.
+fn synthetic_files() -> MnistFiles {
+    let labels: Vec<u8> = (0..50).map(|i| (i % 10) as u8).collect();
+    let images = labels
+        .iter()
+        .flat_map(|&label| {
+            (0..PIXELS).map(move |p| if p / 28 / 3 == label as usize { 255 } else { 0 })
+        })
+        .collect();
+    let (images, labels) = to_idx_gz(&Digits { images, labels });
+    MnistFiles::new("images.gz".into(), images, "labels.gz".into(), labels)
+}
+
+/// The flatness network trains on uploaded digits and is evaluated between two solutions.
+#[wasm_bindgen_test]
+fn generalization_trainers_run_in_browser() {
+    let config = json!({ "epochs": 1 }).to_string();
+    let mut ends = Vec::new();
+    for index in 0..2 {
+        let mut trainer =
+            GeneralizationTrainer::new("interpolate", &config, index, synthetic_files()).unwrap();
+        let chunk: Value = serde_json::from_str(&trainer.advance(1000)).unwrap();
+        assert_eq!(chunk["status"]["state"], "done");
+        assert_eq!(chunk["evaluations"].as_array().unwrap().len(), 1);
+        assert!(trainer.sensitivity().is_finite());
+        ends.push(trainer.flat_parameters().unwrap());
+    }
+    assert_eq!(ends[0].len(), 79_510);
+    let line =
+        Interpolation::new(&config, synthetic_files(), ends[0].clone(), ends[1].clone()).unwrap();
+    let point: Value = serde_json::from_str(&line.evaluate(0.5)).unwrap();
+    assert!(point["test_loss"].as_f64().unwrap().is_finite());
+    assert!(GeneralizationTrainer::new("capacity", &config, 10, synthetic_files()).is_err());
 }

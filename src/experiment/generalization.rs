@@ -85,7 +85,7 @@ impl GeneralizationConfig {
             Experiment::RandomLabels => {
                 Self { epochs: 60, learning_rate: 0.0001, train_size: 1000, ..base }
             }
-            Experiment::Capacity => Self { epochs: 3, train_size: 2000, ..base },
+            Experiment::Capacity => Self { epochs: 3, train_size: 1000, ..base },
             Experiment::Interpolate | Experiment::Sensitivity => Self { epochs: 5, ..base },
         }
     }

@@ -19,8 +19,10 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
+mod generalization;
 mod optimization;
 
+pub use generalization::*;
 pub use optimization::*;
 
 /// Shows Rust panics in the browser console with their message.
