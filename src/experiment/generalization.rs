@@ -2,7 +2,7 @@
 //! interpolation between two solutions and through input sensitivity.
 //!
 //! Every experiment trains classifiers with [`ClassifierRun`], which evaluates the training
-//! and test digits after each epoch, then measures what the experiment asks for.
+//! and test digits after each epoch, then takes the experiment's own measurement.
 
 use super::mnist::MAX_BATCH;
 use super::settings::{to_result, FieldError, Reader};

@@ -6,7 +6,7 @@ use burn::module::Module;
 use burn::prelude::*;
 
 /// A network that maps `[batch, 1, 28, 28]` images to `[batch, 10]` class scores.
-// A run holds one classifier, so the size of the larger variant costs nothing.
+// A run keeps one classifier, so the size of the larger variant costs nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Classifier {

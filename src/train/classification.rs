@@ -121,7 +121,7 @@ pub fn evaluate(model: &Classifier, digits: &Digits, device: &Device) -> Evaluat
 
 /// Returns the sensitivity of `model` on `digits`: the mean over images of the Frobenius norm
 /// of the gradient of each image's own loss with respect to its own input (the standardised
-/// pixels the network sees), computed `batch` images at a time on the autodiff `device`.
+/// pixels fed to the network), computed `batch` images at a time on the autodiff `device`.
 ///
 /// The batch loss is the sum, not the mean, of the images' losses: each image's input then
 /// gets the gradient of its own loss, whatever the batch size.

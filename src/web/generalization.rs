@@ -100,8 +100,8 @@ pub struct GeneralizationTrainer {
 #[wasm_bindgen]
 impl GeneralizationTrainer {
     /// Builds model `index` of experiment `name` for the settings in `config_json`, to train
-    /// on `files`. The index picks the CNN of `capacity` or the batch size of `interpolate`
-    /// and `sensitivity` (in the order of the catalog); `random_labels` has only index 0.
+    /// on `files`. The index picks the CNN of `capacity`, or the batch size of `interpolate`
+    /// and `sensitivity`, in the order of the catalog. `random_labels` has only index 0.
     #[wasm_bindgen(constructor)]
     pub fn new(
         name: &str,

@@ -235,6 +235,7 @@ pub fn sensitivity(args: GeneralizationArgs) -> Result<(), Failure> {
         println!("batch {batch}: sensitivity {value:.4}");
         results.push((batch, *run.results().last().expect("a finished run has results"), value));
     }
+
     let mut header = vec!["batch_size"];
     header.extend(METRICS);
     header.push("sensitivity");
@@ -245,6 +246,7 @@ pub fn sensitivity(args: GeneralizationArgs) -> Result<(), Failure> {
         row
     });
     out.write("sensitivity.csv", &csv(&header, rows))?;
+
     let [loss, accuracy] = experiment::sensitivity_charts(&results);
     out.write_svg("sensitivity-loss.svg", &Figure::Line(&loss))?;
     out.write_svg("sensitivity-accuracy.svg", &Figure::Line(&accuracy))?;

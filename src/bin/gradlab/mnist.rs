@@ -17,7 +17,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Where the digits come from: the shipped files, or standard MNIST IDX files.
+/// The source of the digits: the shipped files, or standard MNIST IDX files.
 #[derive(Args)]
 pub struct DataArgs {
     /// Folder holding the four standard gzipped IDX files [default: www/data].
