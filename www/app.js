@@ -1,7 +1,9 @@
-// gradlab's page: loads the wasm module once and hosts two experiments behind tabs. Deep vs
+// gradlab's page: loads the wasm module once and hosts three experiments behind tabs. Deep vs
 // shallow function fitting (FitPage, below): three MLPs of about 571 parameters each fit the
 // same 1-D function. MNIST (mnist-page.js): three CNNs of about 25,500 parameters classify
-// digits. Each experiment trains one Web Worker per model.
+// digits. Each of these trains one Web Worker per model. Optimization (optimization-page.js):
+// the PCA path, the gradient norm and the minimal ratio, whose runs share a pool of workers
+// per experiment. optimization-page.js lists the ids of that tab.
 //
 // Ids and data-testid values that the end-to-end tests in tests/e2e read:
 //   #tab-fit, #tab-mnist      the experiment tabs (data-testid tab-fit, tab-mnist), which show
@@ -60,12 +62,14 @@
 import { ChartView, FrameScheduler, fitChart, lossChart, watchPixelRatio } from './charts.js';
 import { SettingsForm } from './form.js';
 import { MnistPage } from './mnist-page.js';
+import { OptimizationPage } from './optimization-page.js';
 import { WorkerPool } from './pool.js';
 import { ExperimentTabs } from './tabs.js';
 import {
   ProgressView,
   RateMeter,
   ResultsView,
+  expectedSteps,
   formatInteger,
   formatLoss,
   listNames,
@@ -106,16 +110,12 @@ function showLoadError(error) {
     `The WebAssembly module failed to load, so nothing can be trained: ${error.message}. ` +
     'Build it with ./build.sh build, then reload the page.';
   element.hidden = false;
-  for (const id of ['status', 'mnist-status']) {
+  const statusIds = ['status', 'mnist-status', 'pca-status', 'gradnorm-status', 'minratio-status'];
+  for (const id of statusIds) {
     const status = document.getElementById(id);
     status.textContent = 'Not available: the WebAssembly module failed to load.';
     status.dataset.state = 'failed';
   }
-}
-
-function expectedSteps(config) {
-  const stepsPerEpoch = config.batch_size > 0 ? Math.ceil(config.points / config.batch_size) : 1;
-  return config.epochs * stepsPerEpoch;
 }
 
 class FitPage {
@@ -444,11 +444,13 @@ async function boot() {
     return;
   }
   const { bindings, module } = loaded;
-  new FitPage(bindings, module, JSON.parse(bindings.fitCatalog()));
+  const fitCatalog = JSON.parse(bindings.fitCatalog());
+  new FitPage(bindings, module, fitCatalog);
   mnistPage = new MnistPage(bindings, module, JSON.parse(bindings.mnistCatalog()));
   if (mnistOpened) {
     mnistPage.activate();
   }
+  new OptimizationPage(bindings, module, JSON.parse(bindings.optimizationCatalog()), fitCatalog);
 }
 
 boot();

@@ -62,14 +62,16 @@ export function watchPixelRatio(onChange) {
 /** One canvas and the function that builds its chart JSON from the page's current data. */
 export class ChartView {
   /**
-   * `buildChart` returns `{title, x_label, y_label, log_y, y_limits?, series}` as drawLineChart
-   * expects.
-   * `drawLineChart` is the wasm export.
+   * `draw` is a wasm drawing export: drawLineChart, drawScatterChart or drawHistogram.
+   * `buildChart` returns the chart object it expects, such as `{title, x_label, y_label, log_y,
+   * y_limits?, series}` for drawLineChart, or null to leave the canvas blank. `onDrawn(result,
+   * chart)` receives what `draw` returned, such as drawScatterChart's point positions.
    */
-  constructor(canvas, buildChart, drawLineChart, scheduler) {
+  constructor(canvas, buildChart, draw, scheduler, { onDrawn = null } = {}) {
     this.canvas = canvas;
     this.buildChart = buildChart;
-    this.drawLineChart = drawLineChart;
+    this.draw = draw;
+    this.onDrawn = onDrawn;
     this.scheduler = scheduler;
     this.pixelSize = null;
     this.dirty = false;
@@ -118,22 +120,34 @@ export class ChartView {
       this.canvas.width = size.width;
       this.canvas.height = size.height;
     }
-    const chart = this.buildChart();
+    let chart;
+    let result;
     try {
-      this.drawLineChart(this.canvas, JSON.stringify(chart), window.devicePixelRatio);
+      chart = this.buildChart();
+      if (chart === null) {
+        this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
+        this.onDrawn?.(null, null);
+        return;
+      }
+      result = this.draw(this.canvas, JSON.stringify(chart), window.devicePixelRatio);
     } catch (error) {
       // Logged, so one bad chart does not stop the other callbacks of this frame.
       console.error(`Drawing #${this.canvas.id} failed: ${error.message}`);
       return;
     }
+    this.onDrawn?.(result, chart);
     this.recordDrawnSeries(chart, performance.now() - this.drawnAt);
   };
 
-  /** Stores what was drawn in data attributes, for tests and for debugging in devtools. */
+  /**
+   * Stores what was drawn in data attributes, for tests and for debugging in devtools. A
+   * histogram's groups count as series and their values as points.
+   */
   recordDrawnSeries(chart, drawMs) {
-    const models = chart.series.filter((series) => !series.reference);
-    const withPoints = models.filter((series) => series.points.length > 0);
-    const points = models.reduce((sum, series) => sum + series.points.length, 0);
+    const models = (chart.series ?? chart.groups).filter((series) => !series.reference);
+    const sizeOf = (series) => (series.points ?? series.values).length;
+    const withPoints = models.filter((series) => sizeOf(series) > 0);
+    const points = models.reduce((sum, series) => sum + sizeOf(series), 0);
     this.canvas.dataset.modelSeries = String(withPoints.length);
     this.canvas.dataset.modelPoints = String(points);
     this.canvas.dataset.drawCount = String(Number(this.canvas.dataset.drawCount ?? 0) + 1);

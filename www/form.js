@@ -1,5 +1,7 @@
-// The settings forms of both experiments: each fills itself from its catalog, reads itself into
-// a config and shows each validation message beside its field.
+// The settings forms of the fitting and MNIST experiments: each fills itself from its catalog,
+// reads itself into a config and shows each validation message beside its field. The
+// optimization experiments build their forms from the helpers exported here
+// (optimization-form.js).
 
 // Numeric settings typed as text, with the config key, the input id and a sample value for
 // the "not a number" message.
@@ -40,7 +42,7 @@ function notANumber(text, sample) {
   return `${quoted} is not a finite number; enter one such as ${sample}.`;
 }
 
-function addOptions(select, entries) {
+export function addOptions(select, entries) {
   for (const { value, text } of entries) {
     const option = document.createElement('option');
     option.value = value;
@@ -111,19 +113,7 @@ export class SettingsForm {
   }
 
   readDomain(config, errors) {
-    const lowText = this.input('domain-low').value;
-    const highText = this.input('domain-high').value;
-    const low = parseDecimal(lowText);
-    const high = parseDecimal(highText);
-    if (low === null) {
-      errors.push({ field: 'domain', message: `Low bound: ${notANumber(lowText, '-1')}` });
-    }
-    if (high === null) {
-      errors.push({ field: 'domain', message: `High bound: ${notANumber(highText, '1')}` });
-    }
-    if (low !== null && high !== null) {
-      config.domain = [low, high];
-    }
+    readDomain(this.input('domain-low').value, this.input('domain-high').value, config, errors);
   }
 
   /** Shows every error beside its field and focuses the first invalid control. */
@@ -137,10 +127,28 @@ export class SettingsForm {
 }
 
 /**
+ * Parses the typed bounds of a domain into `config.domain`, or pushes a 'domain' error for
+ * each bound that is not a number.
+ */
+export function readDomain(lowText, highText, config, errors) {
+  const low = parseDecimal(lowText);
+  const high = parseDecimal(highText);
+  if (low === null) {
+    errors.push({ field: 'domain', message: `Low bound: ${notANumber(lowText, '-1')}` });
+  }
+  if (high === null) {
+    errors.push({ field: 'domain', message: `High bound: ${notANumber(highText, '1')}` });
+  }
+  if (low !== null && high !== null) {
+    config.domain = [low, high];
+  }
+}
+
+/**
  * The validation messages of one form. Each config key has its inputs and one message element,
  * whose id is `errorIdOf(key)`; errors of keys without inputs go to the 'config' element.
  */
-class FieldMessages {
+export class FieldMessages {
   constructor(form, inputIdsByKey, errorIdOf) {
     this.form = form;
     this.inputIdsByKey = inputIdsByKey;
@@ -196,7 +204,7 @@ class FieldMessages {
  * whose text is not a number. Such fields stay out of the config, so the config's own
  * validation does not report them a second time.
  */
-function readNumberFields(input, fields, config, errors) {
+export function readNumberFields(input, fields, config, errors) {
   for (const field of fields) {
     const text = input(field.inputId).value;
     const value = parseDecimal(text);

@@ -1,5 +1,6 @@
 // A fixed set of module workers (worker.js), each with its own instance of the compiled wasm
-// module and training one model at a time.
+// module and training one model at a time. A run either gives every worker one model (start)
+// or queues more models than there are workers (startQueued).
 
 // By default, a worker that has not responded to a stop request within this time is terminated
 // and replaced.
@@ -19,6 +20,12 @@ export class WorkerPool {
     this.onMessage = onMessage;
     this.stopTimeoutMs = stopTimeoutMs;
     this.slots = Array.from({ length: size }, () => this.spawn({ waiters: [] }));
+    // The models of a startQueued run that no worker has taken yet.
+    this.queue = null;
+  }
+
+  get size() {
+    return this.slots.length;
   }
 
   spawn(slot) {
@@ -44,17 +51,40 @@ export class WorkerPool {
         `start() received ${models.length} models but the pool has ${this.slots.length} workers`,
       );
     }
-    models.forEach((model, index) => {
-      const slot = this.slots[index];
-      if (slot.broken) {
-        slot.worker.terminate();
-        this.spawn(slot);
-      }
-      slot.runId = runId;
-      slot.model = model;
-      slot.keptTrainer = null;
-      slot.worker.postMessage({ ...fields, type: 'start', runId, model });
-    });
+    this.queue = null;
+    models.forEach((model, index) => this.startSlot(this.slots[index], runId, model, fields));
+  }
+
+  /**
+   * Starts run `runId` on models that may outnumber the workers. Each worker trains the next
+   * waiting model, in the order of `models`, as soon as its previous one ends, until none is
+   * left or the run is stopped. `fields` are as for start().
+   */
+  startQueued(runId, models, fields) {
+    this.queue = { runId, models: [...models], fields };
+    for (const slot of this.slots) {
+      this.startNext(slot);
+    }
+  }
+
+  /** Gives an idle worker the next waiting model of the queued run, if any. */
+  startNext(slot) {
+    const queue = this.queue;
+    if (!queue || queue.models.length === 0 || slot.runId !== null) {
+      return;
+    }
+    this.startSlot(slot, queue.runId, queue.models.shift(), queue.fields);
+  }
+
+  startSlot(slot, runId, model, fields) {
+    if (slot.broken) {
+      slot.worker.terminate();
+      this.spawn(slot);
+    }
+    slot.runId = runId;
+    slot.model = model;
+    slot.keptTrainer = null;
+    slot.worker.postMessage({ ...fields, type: 'start', runId, model });
   }
 
   /**
@@ -88,8 +118,20 @@ export class WorkerPool {
    * been terminated and replaced after STOP_TIMEOUT_MS.
    */
   stop(runId) {
+    if (this.queue?.runId === runId) {
+      this.queue = null;
+    }
     const busy = this.slots.filter((slot) => slot.runId === runId);
     return Promise.all(busy.map((slot) => this.stopSlot(slot, runId)));
+  }
+
+  /** Terminates every worker at once, without stop requests; the pool is unusable after. */
+  terminate() {
+    this.queue = null;
+    for (const slot of this.slots) {
+      slot.worker.terminate();
+      release(slot);
+    }
   }
 
   stopSlot(slot, runId) {
@@ -125,6 +167,7 @@ export class WorkerPool {
     this.onMessage(message);
     if (ends) {
       release(slot);
+      this.startNext(slot);
     }
   }
 
@@ -133,6 +176,7 @@ export class WorkerPool {
     slot.broken = true;
     this.onMessage({ kind: 'error', runId, model, message: text });
     release(slot);
+    this.startNext(slot);
   }
 }
 

@@ -18,6 +18,11 @@ export function formatPercent(value) {
   return value === null || value === undefined ? '–' : `${(100 * value).toFixed(1)}%`;
 }
 
+export function expectedSteps(config) {
+  const stepsPerEpoch = config.batch_size > 0 ? Math.ceil(config.points / config.batch_size) : 1;
+  return config.epochs * stepsPerEpoch;
+}
+
 export function sumOf(models, key) {
   return models.reduce((sum, model) => sum + model[key], 0);
 }
@@ -144,11 +149,14 @@ export class ProgressView {
     this.renderCounters(step, steps, rateText, known ? (steps - step) / rate : null);
   }
 
-  /** Shows steps done out of `steps`, `rateText`, and `etaSeconds` unless it is null. */
-  renderCounters(step, steps, rateText, etaSeconds) {
+  /**
+   * Shows steps done out of `steps`, `rateText`, and `etaSeconds` unless it is null. `unit`
+   * names what is counted.
+   */
+  renderCounters(step, steps, rateText, etaSeconds, unit = 'steps') {
     this.bar.max = Math.max(steps, 1);
     this.bar.value = step;
-    this.counter.textContent = `${formatInteger(step)} / ${formatInteger(steps)} steps`;
+    this.counter.textContent = `${formatInteger(step)} / ${formatInteger(steps)} ${unit}`;
     this.counter.dataset.step = String(step);
     this.counter.dataset.steps = String(steps);
     this.rate.textContent = rateText;

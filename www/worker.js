@@ -1,14 +1,17 @@
-// Trains one model off the main thread: an MLP of the fitting experiment or a CNN of the MNIST
-// experiment.
+// Trains one model off the main thread: an MLP of the fitting experiment, a CNN of the MNIST
+// experiment, or one run of an optimization experiment.
 //
 // Messages from the page:
 //   {type: 'init', module}                     instantiate the compiled wasm module
 //   {type: 'start', experiment, runId, config, model, recordEvery, data}
 //                                              train `model`, ending any other run. experiment
-//                                              is 'fit' or 'mnist'; data (MNIST only) is
-//                                              {train, test}, each null or {imagesName, images,
-//                                              labelsName, labels} with Uint8Array bytes, and
-//                                              test null to hold out a fifth of train
+//                                              is 'fit', 'mnist', 'pca', 'gradnorm' or
+//                                              'minratio'. For pca and minratio, model is the
+//                                              run number from 0; gradnorm has the one run 0.
+//                                              data (MNIST only) is {train, test}, each null or
+//                                              {imagesName, images, labelsName, labels} with
+//                                              Uint8Array bytes, and test null to hold out a
+//                                              fifth of train
 //   {type: 'stop', runId}                      end run `runId` after the current chunk
 //   {type: 'details', runId, count}            send the test details of the MNIST trainer kept
 //                                              from run `runId`, then free it
@@ -19,22 +22,40 @@
 //             mnist: epoch, epochs, step, steps, images, points (new [fractional epoch, mean
 //             loss] pairs), evaluations ({epoch, train_loss, test_loss, test_accuracy} of the
 //             epochs that ended), state, divergedStep
+//             pca, gradnorm, minratio: chunk, the trainer's advance() result as it is
 //   series    fit only: predictions, a Float32Array on the fitTargetCurve grid
 //   done      summary (the trainer's summary()) once every epoch ran or the loss diverged, and
-//             trainerKept, true when an MNIST trainer stays in memory for a details request
+//             trainerKept, true when an MNIST trainer stays in memory for a details request.
+//             The optimization experiments send summary null, because their last chunk
+//             has every result
 //   stopped   summary and trainerKept, after a stop request
 //   details   images (count test digits, 784 bytes each), predictions and labels (one byte
 //             per test digit), confusion (10x10, [true][predicted]); or all null and message
 //             when the trainer is gone or failed
 //   error     message; runId and model are null when the wasm module failed to initialize
 
-import { initSync, FitTrainer, MnistFiles, MnistTrainer } from './pkg/gradlab.js';
+import {
+  initSync,
+  FitTrainer,
+  GradNormTrainer,
+  MinRatioTrainer,
+  MnistFiles,
+  MnistTrainer,
+  PathTrainer,
+} from './pkg/gradlab.js';
 
 // Each chunk of optimizer steps should take about this long, so a stop request waits at most one chunk.
 const TARGET_CHUNK_MS = 40;
 const MAX_CHUNK_GROWTH = 4;
 const MAX_CHUNK_STEPS = 100_000;
 const PREDICTION_INTERVAL_MS = 100;
+
+// The trainers of the optimization experiments, built from a start message.
+const OPTIMIZATION_TRAINERS = {
+  pca: ({ config, model }) => new PathTrainer(JSON.stringify(config), model),
+  gradnorm: ({ config }) => new GradNormTrainer(JSON.stringify(config)),
+  minratio: ({ config, model }) => new MinRatioTrainer(JSON.stringify(config), model),
+};
 
 let initError = null;
 let activeRun = null;
@@ -86,14 +107,40 @@ function start(message) {
     return;
   }
   try {
-    run.trainer = experiment === 'mnist' ? createMnistTrainer(message) : createFitTrainer(message);
+    run.trainer = createTrainer(message);
   } catch (error) {
-    post(run, 'error', { message: `Training ${model} could not start: ${error.message}` });
+    post(run, 'error', { message: `Training ${label(run)} could not start: ${error.message}` });
     return;
   }
   activeRun = run;
-  const training = experiment === 'mnist' ? trainMnist(run) : train(run);
+  const training = trainingOf(run);
   training.catch((error) => finishWithError(run, error));
+}
+
+function createTrainer(message) {
+  const { experiment } = message;
+  if (experiment === 'mnist') {
+    return createMnistTrainer(message);
+  }
+  if (Object.hasOwn(OPTIMIZATION_TRAINERS, experiment)) {
+    return OPTIMIZATION_TRAINERS[experiment](message);
+  }
+  return createFitTrainer(message);
+}
+
+function trainingOf(run) {
+  if (run.experiment === 'mnist') {
+    return trainMnist(run);
+  }
+  if (Object.hasOwn(OPTIMIZATION_TRAINERS, run.experiment)) {
+    return trainOptimization(run);
+  }
+  return train(run);
+}
+
+/** Names the model, or the run (numbered from 1) of an optimization experiment. */
+function label(run) {
+  return typeof run.model === 'number' ? `run ${run.model + 1}` : run.model;
 }
 
 function createFitTrainer({ config, model, recordEvery }) {
@@ -158,6 +205,30 @@ async function trainMnist(run) {
     await nextTask();
   }
   finishMnist(run, 'stopped');
+}
+
+/**
+ * Runs an optimization experiment's trainer in chunks and posts each chunk as it is. A
+ * minimal-ratio run ends when its phase is finished, which comes after its search. The others
+ * end when their status leaves running.
+ */
+async function trainOptimization(run) {
+  let chunkSteps = 1;
+  while (!run.stopRequested) {
+    const startedAt = performance.now();
+    const chunk = JSON.parse(run.trainer.advance(chunkSteps));
+    chunkSteps = nextChunkSteps(chunkSteps, performance.now() - startedAt);
+    post(run, 'progress', { chunk });
+    const ended = chunk.phase ? chunk.phase === 'finished' : chunk.status.state !== 'running';
+    if (ended) {
+      release(run);
+      post(run, 'done', { summary: null });
+      return;
+    }
+    await nextTask();
+  }
+  release(run);
+  post(run, 'stopped', { summary: null });
 }
 
 /** Scales the chunk so it takes about TARGET_CHUNK_MS, growing at most 4-fold per chunk. */
@@ -267,7 +338,7 @@ function finishWithError(run, error) {
     // A trap (a Rust panic) can leave the instance unusable, so freeing may fail as well.
     // The page replaces this worker after an error.
   }
-  post(run, 'error', { message: `Training ${run.model} failed: ${error.message}` });
+  post(run, 'error', { message: `Training ${label(run)} failed: ${error.message}` });
 }
 
 function release(run) {

@@ -209,3 +209,46 @@ export async function saveMnistScreenshots(page, prefix) {
     }
   }
 }
+
+// The optimization experiments, each a section of the Optimization tab whose ids start with
+// its name.
+export const OPTIMIZATION_SECTIONS = ['pca', 'gradnorm', 'minratio'];
+
+/** Opens the page, switches to the Optimization tab and returns what openPage returns. */
+export async function openOptimization(browser, url, options) {
+  const session = await openPage(browser, url, options);
+  await session.page.click('#tab-optimization');
+  return session;
+}
+
+/** Waits until #<section>-status has one of `states` in data-state. */
+export async function waitForSectionStatus(page, section, states, timeout = 15_000) {
+  await page.waitForFunction(
+    ({ id, expected }) => expected.includes(document.getElementById(id).dataset.state),
+    { id: `${section}-status`, expected: states },
+    { timeout },
+  );
+}
+
+export async function sectionStepCount(page, section) {
+  return Number(await page.locator(`#${section}-step-counter`).getAttribute('data-step'));
+}
+
+/** Clicks `selector` and returns the downloaded file's suggested name and its lines. */
+export async function downloadLines(page, selector) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  const chunks = [];
+  for await (const chunk of await download.createReadStream()) {
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return { name: download.suggestedFilename(), lines: text.trimEnd().split('\n') };
+}
+
+/** Saves a screenshot of one optimization section, named optimization-`name`.png. */
+export async function saveSectionScreenshot(page, section, name) {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page
+    .locator(`#${section}-section`)
+    .screenshot({ path: `${SCREENSHOT_DIR}optimization-${name}.png` });
+}

@@ -173,7 +173,10 @@ test('tabs switch with the keyboard', async () => {
   assert.equal(await page.locator('#tab-fit').getAttribute('aria-selected'), 'true');
   assert.equal(await page.locator('#panel-fit').isVisible(), true);
   await page.keyboard.press('End');
+  assert.equal(await page.locator('#panel-optimization').isVisible(), true);
+  await page.keyboard.press('ArrowLeft');
   assert.equal(await page.locator('#panel-mnist').isVisible(), true);
+  await page.keyboard.press('End');
   await page.keyboard.press('ArrowRight');
   assert.equal(await page.locator('#panel-fit').isVisible(), true, 'ArrowRight did not wrap');
 

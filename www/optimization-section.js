@@ -1,0 +1,312 @@
+// The parts that the three optimization experiments share: a settings form that the wasm
+// module validates, Train, Stop and Download CSV buttons, a pool of Web Workers that train the
+// experiment's runs, and a status line. pca-section.js, gradnorm-section.js and
+// minratio-section.js add each experiment's charts, tables and texts.
+
+import { FrameScheduler } from './charts.js';
+import { downloadCsv } from './csv.js';
+import { OptimizationForm } from './optimization-form.js';
+import { WorkerPool } from './pool.js';
+import { ProgressView, listNames } from './results.js';
+
+// The states of a run that has ended. A run is 'queued' until its first chunk arrives, and
+// 'skipped' when the experiment was stopped before it started.
+const ENDED_STATES = new Set(['done', 'diverged', 'stopped', 'skipped', 'error']);
+
+// The status line names at most this many runs of one kind, then counts the rest.
+const MAX_NAMED_RUNS = 6;
+
+// The status line shows at most this many error messages, and the console gets every one.
+const MAX_SHOWN_ERRORS = 3;
+
+/** Returns the worker count for `runs` runs: one per logical core, at most one per run. */
+function poolSize(runs) {
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  return Math.min(cores, Math.max(1, runs));
+}
+
+/** Joins up to MAX_NAMED_RUNS names and counts the rest, as in "a, b and 3 more". */
+export function listSome(names) {
+  if (names.length <= MAX_NAMED_RUNS) {
+    return listNames(names);
+  }
+  const rest = names.length - MAX_NAMED_RUNS;
+  return listNames([...names.slice(0, MAX_NAMED_RUNS), `${rest} more`]);
+}
+
+/**
+ * Builds the options of the selects that every optimization form may have: the target
+ * functions and engines of fitCatalog, and the experiment's models when it has a choice.
+ */
+function choicesOf(fit, models = []) {
+  return {
+    function: fit.targets.map((target) => ({
+      value: target.name,
+      text: `${target.name}: ${target.formula}`,
+    })),
+    engine: fit.engines.map((name) => ({ value: name, text: name })),
+    model: models.map((model) => ({
+      value: model.name,
+      text: `${model.name}, ${model.parameters} parameters (${model.widths.join('-')})`,
+    })),
+  };
+}
+
+/**
+ * One experiment's section. Subclasses implement createItem, applyChunk, renderRun,
+ * phaseText, csv and hasData, and may implement prepareRun, runFinished and notes.
+ */
+export class OptimizationSection {
+  /**
+   * `experiment` is 'pca', 'gradnorm' or 'minratio', which is also the prefix of the section's
+   * element ids. `catalog` is the experiment's part of optimizationCatalog(), `fit` is
+   * fitCatalog() for the target functions and engines, and `hints` maps setting keys to help
+   * text.
+   */
+  constructor(bindings, module, { experiment, catalog, fit, hints = {} }) {
+    this.bindings = bindings;
+    this.module = module;
+    this.experiment = experiment;
+    this.catalog = catalog;
+    this.targets = fit.targets;
+    this.pool = null;
+    this.scheduler = new FrameScheduler();
+    this.element = (name) => document.getElementById(`${experiment}-${name}`);
+    this.form = new OptimizationForm(this.element('settings'), experiment, {
+      defaults: catalog.defaults,
+      choices: choicesOf(fit, catalog.models),
+      targets: fit.targets,
+      hints,
+    });
+    this.progress = new ProgressView(document, `${experiment}-`);
+    this.trainButton = this.element('train');
+    this.stopButton = this.element('stop');
+    this.downloadButton = this.element('download');
+    this.run = this.createRun(0, catalog.defaults, 'idle');
+    this.listen();
+  }
+
+  listen() {
+    this.element('settings').addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.train();
+    });
+    this.stopButton.addEventListener('click', () => this.stop());
+    this.downloadButton.addEventListener('click', () => {
+      const { filename, header, rows } = this.csv(this.run);
+      downloadCsv(filename, header, rows);
+    });
+  }
+
+  /** Creates run `id` of the experiment. Phase 'idle' is the page before the first Train. */
+  createRun(id, config, phase) {
+    const count = config.runs ?? 1;
+    const items = Array.from({ length: count }, (_, index) => ({
+      index,
+      label: `run ${index + 1}`,
+      state: 'queued',
+      ended: false,
+      message: null,
+      divergedAt: null,
+      ...this.createItem(index, config),
+    }));
+    const run = { id, config, phase, items, startedAt: performance.now(), finishedAt: null };
+    this.prepareRun(run);
+    return run;
+  }
+
+  /** Adds the experiment's own fields and elements to a new run. */
+  prepareRun() {}
+
+  /** Runs once when every run of the experiment has ended or was stopped. */
+  runFinished() {}
+
+  /** Returns extra sentences for the status line. */
+  notes() {
+    return [];
+  }
+
+  formulaOf(name) {
+    return this.targets.find((target) => target.name === name)?.formula ?? name;
+  }
+
+  isActive(run) {
+    return run.phase === 'running' || run.phase === 'stopping';
+  }
+
+  /** Reads and validates the form. Returns the config, or null after showing the errors. */
+  validatedConfig() {
+    const { config, errors } = this.form.read();
+    const json = JSON.stringify(config);
+    const rangeErrors = JSON.parse(this.bindings.validateOptimizationConfig(this.experiment, json));
+    const problems = [...errors, ...rangeErrors];
+    this.form.showErrors(problems);
+    if (problems.length === 0) {
+      return config;
+    }
+    const text =
+      problems.length === 1
+        ? 'Nothing started because a setting is invalid. See the message beside its field.'
+        : `Nothing started because ${problems.length} settings are invalid. ` +
+          'See the message beside each field.';
+    this.progress.renderStatus(text, 'invalid');
+    return null;
+  }
+
+  train() {
+    // Train is disabled while a run is active, and a form with a disabled submit button
+    // ignores Enter, so this only guards against a call from elsewhere.
+    if (this.isActive(this.run)) {
+      return;
+    }
+    const config = this.validatedConfig();
+    if (!config) {
+      return;
+    }
+    this.trainButton.disabled = true;
+    this.run = this.createRun(this.run.id + 1, config, 'running');
+    const indices = this.run.items.map((item) => item.index);
+    this.poolOfSize(poolSize(indices.length)).startQueued(this.run.id, indices, {
+      experiment: this.experiment,
+      config,
+    });
+    this.invalidateCharts();
+    this.renderSoon();
+  }
+
+  /** Returns a pool of `size` workers, replacing the current pool when its size differs. */
+  poolOfSize(size) {
+    if (this.pool?.size !== size) {
+      this.pool?.terminate();
+      this.pool = new WorkerPool(this.module, size, (message) => this.receive(message));
+    }
+    return this.pool;
+  }
+
+  async stop() {
+    if (this.run.phase === 'running') {
+      await this.stopRun(this.run);
+    }
+  }
+
+  /** Stops every worker of `run`, waiting until each has responded or been replaced. */
+  async stopRun(run) {
+    run.phase = 'stopping';
+    this.renderSoon();
+    await this.pool.stop(run.id);
+    for (const item of run.items.filter((entry) => !entry.ended)) {
+      item.ended = true;
+      item.state = item.state === 'queued' ? 'skipped' : 'stopped';
+    }
+    this.finishRun(run);
+  }
+
+  finishRun(run) {
+    if (!this.isActive(run)) {
+      return;
+    }
+    const states = run.items.map((item) => item.state);
+    if (states.every((state) => state === 'error')) {
+      run.phase = 'failed';
+    } else if (states.some((state) => state === 'stopped' || state === 'skipped')) {
+      run.phase = 'stopped';
+    } else {
+      run.phase = 'done';
+    }
+    run.finishedAt = performance.now();
+    this.runFinished(run);
+    this.renderSoon();
+  }
+
+  /** Applies a worker message to the current run. Messages of older runs are dropped. */
+  receive(message) {
+    if (message.runId === null) {
+      this.reportWorkerFailure(message.message);
+      return;
+    }
+    const run = this.run;
+    const item = run.items[message.model];
+    if (message.runId !== run.id || !item) {
+      return;
+    }
+    if (message.kind === 'progress') {
+      this.applyChunk(run, item, message.chunk);
+    } else if (message.kind === 'done' || message.kind === 'stopped') {
+      item.ended = true;
+      item.state = ENDED_STATES.has(item.state) ? item.state : message.kind;
+    } else if (message.kind === 'error') {
+      console.error(`${this.experiment} ${item.label}: ${message.message}`);
+      Object.assign(item, { ended: true, state: 'error', message: message.message });
+    }
+    if (run.phase === 'running' && run.items.every((entry) => entry.ended)) {
+      this.finishRun(run);
+    }
+    this.renderSoon();
+  }
+
+  reportWorkerFailure(text) {
+    console.error(text);
+    const element = document.getElementById('load-error');
+    element.textContent = text;
+    element.hidden = false;
+  }
+
+  renderSoon() {
+    this.scheduler.request(this.renderText);
+  }
+
+  /** Renders the experiment's counters and tables, the status line and the buttons. */
+  renderText = () => {
+    const run = this.run;
+    this.renderRun(run);
+    const sentences = [
+      this.leadText(run),
+      this.divergenceText(run.items),
+      ...errorTexts(run.items),
+      ...this.notes(run),
+    ];
+    const state = run.phase === 'idle' ? 'ready' : run.phase;
+    this.progress.renderStatus(sentences.filter(Boolean).join(' '), state);
+    this.trainButton.disabled = this.isActive(run);
+    this.stopButton.disabled = run.phase !== 'running';
+    this.downloadButton.disabled = !this.hasData(run);
+  };
+
+  leadText(run) {
+    switch (run.phase) {
+      case 'idle':
+        return 'Ready: choose the settings and press Train.';
+      case 'stopping':
+        return 'Stopping…';
+      case 'failed':
+        return 'Training failed.';
+      default:
+        return this.phaseText(run);
+    }
+  }
+
+  /** Names the runs that diverged. `quantity` is what stopped being a finite number. */
+  divergenceText(items, quantity = 'loss') {
+    const diverged = items.filter((item) => item.state === 'diverged');
+    if (diverged.length === 0) {
+      return '';
+    }
+    const where = diverged.map((item) => `${item.label} at ${item.divergedAt}`);
+    const possessive = diverged.length === 1 ? 'Its' : 'Their';
+    return (
+      `Diverged: ${listSome(where)}. ${possessive} ${quantity} became NaN or infinite, so ` +
+      'training stopped there. Try a smaller learning rate.'
+    );
+  }
+}
+
+/** Returns the first MAX_SHOWN_ERRORS error messages and counts the others. */
+function errorTexts(items) {
+  const failed = items.filter((item) => item.state === 'error');
+  const texts = failed.slice(0, MAX_SHOWN_ERRORS).map((item) => item.message);
+  if (failed.length > MAX_SHOWN_ERRORS) {
+    const more = failed.length - MAX_SHOWN_ERRORS;
+    texts.push(`${more} more ${more === 1 ? 'run' : 'runs'} failed. See the browser console.`);
+  }
+  return texts;
+}

@@ -1,0 +1,282 @@
+// The PCA experiment. One model is trained from several seeds, with its parameters recorded
+// every few epochs. All recorded vectors of all runs are projected together onto their first
+// two principal components, once for the whole model and once for the first layer.
+
+import { PointTooltip } from './chart-tooltip.js';
+import { ChartView, watchPixelRatio } from './charts.js';
+import { OptimizationSection } from './optimization-section.js';
+import { RateMeter, expectedSteps, formatInteger, formatLoss, sumOf } from './results.js';
+
+// The projection is recomputed at most this often while runs train, and at the end.
+const MIN_PROJECTION_INTERVAL_MS = 300;
+// Between projections the page also waits twice as long as the last one took, so projecting
+// many records takes at most a third of the main thread's time.
+const PROJECTION_TIME_FACTOR = 2;
+
+const PROJECTIONS = [
+  { kind: 'whole', canvas: 'whole-chart', title: 'Whole model, PCA of the path' },
+  { kind: 'first_layer', canvas: 'first-layer-chart', title: 'First layer, PCA of the path' },
+];
+
+const CSV_HEADER = [
+  'run',
+  'epoch',
+  'loss',
+  'whole_pc1',
+  'whole_pc2',
+  'first_layer_pc1',
+  'first_layer_pc2',
+];
+
+/** Returns the chart drawn before two parameter vectors exist to project. */
+function emptyPathChart(title) {
+  return { title, x_label: 'PC 1', y_label: 'PC 2', log_x: false, log_y: false, series: [] };
+}
+
+/** Groups projected points by run, in the order pathChart draws them: series r is run r. */
+function pointsByRun(points) {
+  const groups = [];
+  for (const point of points) {
+    (groups[point.run] ??= []).push(point);
+  }
+  return groups;
+}
+
+function describePoint(point) {
+  const where = `Run ${point.run + 1}, epoch ${formatInteger(point.epoch)}`;
+  return `${where}\nLoss ${formatLoss(point.loss)}`;
+}
+
+function percent(share) {
+  return `${(100 * share).toFixed(1)}%`;
+}
+
+export class PcaSection extends OptimizationSection {
+  constructor(bindings, module, catalog, fit) {
+    super(bindings, module, { experiment: 'pca', catalog, fit });
+    this.createCharts();
+    this.renderSoon();
+  }
+
+  createCharts() {
+    this.views = PROJECTIONS.map(({ kind, canvas: name, title }) => {
+      const canvas = this.element(name);
+      const tooltip = new PointTooltip(canvas, `${canvas.id}-tooltip`);
+      return new ChartView(
+        canvas,
+        () => this.pathChart(kind, title),
+        this.bindings.drawScatterChart,
+        this.scheduler,
+        { onDrawn: (positions) => this.showPoints(tooltip, kind, positions) },
+      );
+    });
+    watchPixelRatio(() => this.views.forEach((view) => view.resizeToPixelRatio()));
+  }
+
+  invalidateCharts() {
+    this.views?.forEach((view) => view.invalidate());
+  }
+
+  createItem(index, config) {
+    return { epoch: 0, epochs: config.epochs, step: 0, steps: expectedSteps(config), loss: null };
+  }
+
+  prepareRun(run) {
+    Object.assign(run, {
+      // Each record as JSON text, so a projection joins them instead of serializing them again.
+      recordTexts: [],
+      projection: null,
+      projectionText: null,
+      projectionError: null,
+      projectedCount: 0,
+      projectedAt: -Infinity,
+      projectionMs: 0,
+      projectionTimer: null,
+      rate: new RateMeter(),
+    });
+    this.buildRunList(run);
+  }
+
+  /** Builds one entry per run in the progress list, or hides the list before a run. */
+  buildRunList(run) {
+    const list = this.element('run-list');
+    list.replaceChildren();
+    list.hidden = run.phase === 'idle';
+    for (const item of run.items) {
+      const entry = document.createElement('li');
+      entry.dataset.testid = `pca-run-${item.index + 1}`;
+      const name = document.createElement('span');
+      name.className = 'run-name';
+      name.textContent = `Run ${item.index + 1}`;
+      const bar = document.createElement('progress');
+      bar.max = item.epochs;
+      bar.value = 0;
+      bar.setAttribute('aria-label', `Run ${item.index + 1} progress`);
+      const text = document.createElement('span');
+      text.className = 'run-text';
+      entry.append(name, bar, text);
+      list.append(entry);
+      item.view = { entry, bar, text };
+    }
+  }
+
+  applyChunk(run, item, chunk) {
+    const { epoch, epochs, step, steps, status } = chunk;
+    Object.assign(item, { epoch, epochs, step, steps, state: status.state });
+    item.loss = chunk.loss ?? item.loss;
+    if (status.state === 'diverged') {
+      item.divergedAt = `epoch ${formatInteger(status.epoch)}`;
+    }
+    // A loss that is not finite arrives as null and cannot be projected.
+    const finite = chunk.records.filter((record) => Number.isFinite(record.loss));
+    run.recordTexts.push(...finite.map((record) => JSON.stringify(record)));
+    run.rate.add(performance.now(), sumOf(run.items, 'step'));
+    if (finite.length > 0) {
+      this.scheduleProjection(run);
+    }
+  }
+
+  scheduleProjection(run) {
+    if (run.projectionTimer !== null) {
+      return;
+    }
+    const interval = Math.max(
+      MIN_PROJECTION_INTERVAL_MS,
+      PROJECTION_TIME_FACTOR * run.projectionMs,
+    );
+    const waitMs = Math.max(0, run.projectedAt + interval - performance.now());
+    run.projectionTimer = setTimeout(() => {
+      run.projectionTimer = null;
+      this.project(run);
+    }, waitMs);
+  }
+
+  runFinished(run) {
+    clearTimeout(run.projectionTimer);
+    run.projectionTimer = null;
+    this.project(run);
+  }
+
+  /** Projects every record of `run` received so far, if there are new ones. */
+  project(run) {
+    const count = run.recordTexts.length;
+    if (run !== this.run || count < 2 || count === run.projectedCount) {
+      return;
+    }
+    const startedAt = performance.now();
+    try {
+      run.projectionText = this.bindings.projectPaths(`[${run.recordTexts.join(',')}]`);
+      run.projection = JSON.parse(run.projectionText);
+      run.projectionError = null;
+    } catch (error) {
+      console.error(`Projecting the PCA paths failed: ${error.message}`);
+      run.projectionError = error.message;
+    }
+    run.projectedCount = count;
+    run.projectedAt = performance.now();
+    run.projectionMs = run.projectedAt - startedAt;
+    this.invalidateCharts();
+    this.renderSoon();
+  }
+
+  pathChart(kind, title) {
+    const text = this.run.projectionText;
+    return text ? JSON.parse(this.bindings.pathChart(kind, text)) : emptyPathChart(title);
+  }
+
+  /** Gives the tooltip the positions of the points just drawn from the current projection. */
+  showPoints(tooltip, kind, positionsJson) {
+    const groups = pointsByRun(this.run.projection?.[kind].points ?? []);
+    const positions = positionsJson ? JSON.parse(positionsJson) : [];
+    tooltip.setPoints(positions, (series, index) => describePoint(groups[series][index]));
+  }
+
+  renderRun(run) {
+    const running = run.phase === 'running';
+    const step = sumOf(run.items, 'step');
+    this.progress.renderSteps(step, sumOf(run.items, 'steps'), run.rate.rate(), running);
+    for (const item of run.items) {
+      const { entry, bar, text } = item.view;
+      bar.max = Math.max(item.epochs, 1);
+      bar.value = item.epoch;
+      entry.dataset.state = item.state;
+      text.textContent = runProgressText(item);
+    }
+  }
+
+  phaseText(run) {
+    const { config, items } = run;
+    const runs = items.length;
+    if (run.phase === 'running') {
+      const workers = Math.min(this.pool.size, runs);
+      return (
+        `Training ${runs} ${runs === 1 ? 'run' : 'runs'} of the ${config.model} model on ` +
+        `${this.formulaOf(config.function)}, ${workers} at a time…`
+      );
+    }
+    const finished = items.filter((item) => item.state === 'done').length;
+    const vectors = `${formatInteger(run.projectedCount)} parameter vectors`;
+    if (run.phase === 'stopped') {
+      return (
+        `Stopped: ${finished} of ${runs} runs had finished. The charts project the ${vectors} ` +
+        'recorded before.'
+      );
+    }
+    const epochs = formatInteger(config.epochs);
+    const lead =
+      `Done: ${finished} of ${runs} runs ran all ${epochs} epochs; ${vectors} projected.`;
+    return [lead, explainedText(run.projection)].filter(Boolean).join(' ');
+  }
+
+  notes(run) {
+    return run.projectionError ? [`The projection failed: ${run.projectionError}`] : [];
+  }
+
+  hasData(run) {
+    return run.projection !== null;
+  }
+
+  /** Returns the rows of the command line's pca.csv: run from 1, ordered by run and epoch. */
+  csv(run) {
+    const { whole, first_layer: firstLayer } = run.projection;
+    const rows = whole.points.map((point, index) => [
+      point.run + 1,
+      point.epoch,
+      point.loss,
+      ...point.pc,
+      ...firstLayer.points[index].pc,
+    ]);
+    rows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    return { filename: 'pca.csv', header: CSV_HEADER, rows };
+  }
+}
+
+function runProgressText(item) {
+  const epochs = `${formatInteger(item.epoch)} / ${formatInteger(item.epochs)} epochs`;
+  switch (item.state) {
+    case 'queued':
+      return 'waiting';
+    case 'skipped':
+      return 'not run';
+    case 'diverged':
+      return `${epochs}, diverged`;
+    case 'error':
+      return 'failed';
+    case 'running':
+      return epochs;
+    default:
+      return `${epochs}, ${item.state}`;
+  }
+}
+
+function explainedText(projection) {
+  if (!projection) {
+    return '';
+  }
+  const [wholeFirst, wholeSecond] = projection.whole.explained.map(percent);
+  const [layerFirst, layerSecond] = projection.first_layer.explained.map(percent);
+  return (
+    `PC 1 and PC 2 explain ${wholeFirst} and ${wholeSecond} of the whole model's variance, ` +
+    `${layerFirst} and ${layerSecond} of the first layer's.`
+  );
+}
