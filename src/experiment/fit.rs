@@ -137,6 +137,15 @@ impl FitConfig {
         }
     }
 
+    /// Builds the network of `spec` from `rng.fork(0)` and its trainer on the sampled
+    /// function, with the mini-batch order drawn from `rng.fork(1)`.
+    pub fn trainer(&self, spec: &MlpSpec, rng: &Rng) -> Regression {
+        let device = self.engine.autodiff_device();
+        let model = Mlp::from_spec(spec, &mut rng.fork(0), &device);
+        let samples = Samples::on_grid(self.function, self.domain, self.points);
+        Regression::new(model, samples, self.batch_size, self.learning_rate, rng.fork(1), &device)
+    }
+
     /// Returns the x values on which predictions are drawn and exported.
     pub fn evaluation_grid(&self) -> Vec<f64> {
         sample_grid(self.function, self.domain, EVALUATION_POINTS)
@@ -221,19 +230,7 @@ impl FitRun {
         record_every: usize,
     ) -> Result<Self, Vec<FieldError>> {
         config.check()?;
-        let device = config.engine.autodiff_device();
-        let rng = Rng::new(config.seed).fork(stream_of(spec.name));
-        let mut init_rng = rng.fork(0);
-        let model = Mlp::new(spec.widths, &mut init_rng, &device);
-        let samples = Samples::on_grid(config.function, config.domain, config.points);
-        let trainer = Regression::new(
-            model,
-            samples,
-            config.batch_size,
-            config.learning_rate,
-            rng.fork(1),
-            &device,
-        );
+        let trainer = config.trainer(&spec, &Rng::new(config.seed).fork(stream_of(spec.name)));
         Ok(Self {
             spec,
             epochs: config.epochs,

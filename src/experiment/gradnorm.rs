@@ -3,8 +3,8 @@
 
 use super::fit::{FitConfig, RunState, TRAINING_FIELDS};
 use super::settings::{FieldError, Reader};
-use crate::data::function::{Samples, Target};
-use crate::model::mlp::{serialize_name, Mlp, MlpSpec};
+use crate::data::function::Target;
+use crate::model::mlp::{serialize_name, MlpSpec};
 use crate::plot::{LineChart, Series};
 use crate::rng::{stream_of, Rng};
 use crate::train::Regression;
@@ -101,19 +101,8 @@ impl GradNormRun {
     pub fn new(config: &GradNormConfig) -> Result<Self, Vec<FieldError>> {
         config.training.check()?;
         let training = &config.training;
-        let device = training.engine.autodiff_device();
         let rng = Rng::new(training.seed).fork(stream_of("gradnorm"));
-        let model = Mlp::from_spec(&config.model, &mut rng.fork(0), &device);
-        let samples = Samples::on_grid(training.function, training.domain, training.points);
-        let trainer = Regression::new(
-            model,
-            samples,
-            training.batch_size,
-            training.learning_rate,
-            rng.fork(1),
-            &device,
-        )
-        .measuring_gradient_norm();
+        let trainer = training.trainer(&config.model, &rng).measuring_gradient_norm();
         Ok(Self {
             steps_per_epoch: trainer.steps_per_epoch(),
             trainer,

@@ -6,8 +6,8 @@ use super::fit::{FitConfig, RunState, TRAINING_FIELDS};
 use super::path::MAX_RUNS;
 use super::settings::{to_result, FieldError, Reader};
 use crate::analysis::{CriticalSearch, SearchState, Spectrum, SquaredError};
-use crate::data::function::{Samples, Target};
-use crate::model::mlp::{Activation, Mlp, MlpSpec};
+use crate::data::function::Target;
+use crate::model::mlp::{Activation, MlpSpec};
 use crate::plot::{Histogram, HistogramGroup, ScatterChart, ScatterSeries};
 use crate::rng::{stream_of, Rng};
 use crate::train::Regression;
@@ -190,18 +190,8 @@ impl MinRatioRun {
             return Err(vec![FieldError::new("runs", message)]);
         }
         let training = &config.training;
-        let device = training.engine.autodiff_device();
         let rng = Rng::new(training.seed).fork(stream_of("minratio")).fork(run as u64);
-        let model = Mlp::from_spec(&MINRATIO_MODEL, &mut rng.fork(0), &device);
-        let samples = Samples::on_grid(training.function, training.domain, training.points);
-        let trainer = Regression::new(
-            model,
-            samples,
-            training.batch_size,
-            training.learning_rate,
-            rng.fork(1),
-            &device,
-        );
+        let trainer = training.trainer(&MINRATIO_MODEL, &rng);
         Ok(Self {
             run,
             threshold: config.threshold,

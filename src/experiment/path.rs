@@ -6,8 +6,8 @@
 use super::fit::{FitConfig, RunState, TRAINING_FIELDS};
 use super::settings::{to_result, FieldError, Reader};
 use crate::analysis::pca::{Pca, PcaError};
-use crate::data::function::{Samples, Target};
-use crate::model::mlp::{serialize_name, Mlp, MlpSpec};
+use crate::data::function::Target;
+use crate::model::mlp::{serialize_name, MlpSpec};
 use crate::plot::{ScatterChart, ScatterSeries};
 use crate::rng::{stream_of, Rng};
 use crate::train::Regression;
@@ -161,18 +161,8 @@ impl PathRun {
                 format!("run {run} does not exist; runs are numbered 0 to {}", config.runs - 1);
             return Err(vec![FieldError::new("runs", message)]);
         }
-        let device = training.engine.autodiff_device();
         let rng = Rng::new(training.seed).fork(stream_of("path")).fork(run as u64);
-        let model = Mlp::from_spec(&config.model, &mut rng.fork(0), &device);
-        let samples = Samples::on_grid(training.function, training.domain, training.points);
-        let trainer = Regression::new(
-            model,
-            samples,
-            training.batch_size,
-            training.learning_rate,
-            rng.fork(1),
-            &device,
-        );
+        let trainer = training.trainer(&config.model, &rng);
         Ok(Self {
             run,
             epochs: training.epochs,
