@@ -1,9 +1,11 @@
-// gradlab's page: loads the wasm module once and hosts three experiments behind tabs. Deep vs
+// gradlab's page: loads the wasm module once and hosts four experiments behind tabs. Deep vs
 // shallow function fitting (FitPage, below): three MLPs of about 571 parameters each fit the
 // same 1-D function. MNIST (mnist-page.js): three CNNs of about 25,500 parameters classify
 // digits. Each of these trains one Web Worker per model. Optimization (optimization-page.js):
 // the PCA path, the gradient norm and the minimal ratio, whose runs share a pool of workers
-// per experiment. optimization-page.js lists the ids of that tab.
+// per experiment. optimization-page.js lists the ids of that tab. Generalization
+// (generalization-page.js, which lists its ids): random labels, parameter count,
+// interpolation and sensitivity on the MNIST tab's digits.
 //
 // Ids and data-testid values that the end-to-end tests in tests/e2e read:
 //   #tab-fit, #tab-mnist      the experiment tabs (data-testid tab-fit, tab-mnist), which show
@@ -62,6 +64,7 @@
 import { ChartView, FrameScheduler, fitChart, lossChart, watchPixelRatio } from './charts.js';
 import { SettingsForm } from './form.js';
 import { MnistPage } from './mnist-page.js';
+import { GeneralizationPage } from './generalization-page.js';
 import { OptimizationPage } from './optimization-page.js';
 import { WorkerPool } from './pool.js';
 import { ExperimentTabs } from './tabs.js';
@@ -110,7 +113,17 @@ function showLoadError(error) {
     `The WebAssembly module failed to load, so nothing can be trained: ${error.message}. ` +
     'Build it with ./build.sh build, then reload the page.';
   element.hidden = false;
-  const statusIds = ['status', 'mnist-status', 'pca-status', 'gradnorm-status', 'minratio-status'];
+  const statusIds = [
+    'status',
+    'mnist-status',
+    'pca-status',
+    'gradnorm-status',
+    'minratio-status',
+    'random-labels-status',
+    'capacity-status',
+    'interpolate-status',
+    'sensitivity-status',
+  ];
   for (const id of statusIds) {
     const status = document.getElementById(id);
     status.textContent = 'Not available: the WebAssembly module failed to load.';
@@ -429,10 +442,13 @@ async function boot() {
   // The tabs work while the module loads; MNIST loads its digits when first opened after that.
   let mnistPage = null;
   let mnistOpened = false;
+  let generalizationPage = null;
   const tabs = new ExperimentTabs(document.getElementById('experiment-tabs'), (name) => {
     if (name === 'mnist') {
       mnistOpened = true;
       mnistPage?.activate();
+    } else if (name === 'generalization') {
+      generalizationPage?.activate();
     }
   });
   tabs.selectFromHash();
@@ -446,11 +462,20 @@ async function boot() {
   const { bindings, module } = loaded;
   const fitCatalog = JSON.parse(bindings.fitCatalog());
   new FitPage(bindings, module, fitCatalog);
-  mnistPage = new MnistPage(bindings, module, JSON.parse(bindings.mnistCatalog()));
+  const mnistCatalog = JSON.parse(bindings.mnistCatalog());
+  mnistPage = new MnistPage(bindings, module, mnistCatalog);
   if (mnistOpened) {
     mnistPage.activate();
   }
   new OptimizationPage(bindings, module, JSON.parse(bindings.optimizationCatalog()), fitCatalog);
+  generalizationPage = new GeneralizationPage(
+    bindings,
+    module,
+    JSON.parse(bindings.generalizationCatalog()),
+    fitCatalog,
+    mnistPage.digits,
+    mnistCatalog.held_out_share,
+  );
 }
 
 boot();

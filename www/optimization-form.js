@@ -16,6 +16,8 @@ const FIELD_SPECS = {
   epochs: { label: 'Epochs', inputMode: 'numeric' },
   batch_size: { label: 'Batch size (0 = full batch)', inputMode: 'numeric' },
   learning_rate: { label: 'Learning rate', inputMode: 'decimal' },
+  train_size: { label: 'Training digits (0 = all)', inputMode: 'numeric' },
+  alphas: { label: 'Interpolation points', inputMode: 'numeric' },
   record_every: { label: 'Record every (epochs)', inputMode: 'numeric' },
   threshold: { label: 'Gradient norm threshold', inputMode: 'decimal' },
   search_steps: { label: 'Search steps (maximum)', inputMode: 'numeric' },
@@ -117,9 +119,10 @@ export class OptimizationForm {
    * the defaults. Element ids start with `prefix`: `<prefix>-<key>` with dashes for
    * underscores, and `<prefix>-<key>-error` for the messages. `choices` maps each select's
    * key to its `{value, text}` options, `targets` (fitCatalog's) gives each function's
-   * default domain, and `hints` maps keys to help text shown under their fields.
+   * default domain, `hints` maps keys to help text shown under their fields, and `labels`
+   * maps keys to labels that replace the usual ones.
    */
-  constructor(form, prefix, { defaults, choices, targets, hints = {} }) {
+  constructor(form, prefix, { defaults, choices, targets, hints = {}, labels = {} }) {
     this.prefix = prefix;
     this.targets = targets;
     this.input = (id) => form.querySelector(`#${id}`);
@@ -129,7 +132,8 @@ export class OptimizationForm {
     this.numberFields = [];
     this.choiceKeys = [];
     for (const key of this.keys) {
-      const spec = FIELD_SPECS[key] ?? { label: key, inputMode: 'decimal' };
+      const known = FIELD_SPECS[key] ?? { label: key, inputMode: 'decimal' };
+      const spec = { ...known, label: labels[key] ?? known.label };
       container.append(buildField(prefix, key, spec, hints[key]));
       const id = `${prefix}-${dashed(key)}`;
       if (spec.pair) {

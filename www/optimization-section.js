@@ -1,7 +1,8 @@
-// The parts that the three optimization experiments share: a settings form that the wasm
-// module validates, Train, Stop and Download CSV buttons, a pool of Web Workers that train the
-// experiment's runs, and a status line. pca-section.js, gradnorm-section.js and
-// minratio-section.js add each experiment's charts, tables and texts.
+// The parts that the optimization and generalization experiments share: a settings form that
+// the wasm module validates, Train, Stop and Download CSV buttons, a pool of Web Workers that
+// train the experiment's runs, and a status line. pca-section.js, gradnorm-section.js,
+// minratio-section.js and generalization-section.js add each experiment's charts, tables and
+// texts.
 
 import { FrameScheduler } from './charts.js';
 import { downloadCsv } from './csv.js';
@@ -12,6 +13,9 @@ import { ProgressView, listNames } from './results.js';
 // The states of a run that has ended. A run is 'queued' until its first chunk arrives, and
 // 'skipped' when the experiment was stopped before it started.
 const ENDED_STATES = new Set(['done', 'diverged', 'stopped', 'skipped', 'error']);
+
+// The worker messages that end a run's item.
+const ENDING_KINDS = new Set(['done', 'stopped', 'error']);
 
 // The status line names at most this many runs of one kind, then counts the rest.
 const MAX_NAMED_RUNS = 6;
@@ -38,14 +42,16 @@ export function listSome(names) {
  * Builds the options of the selects that every optimization form may have: the target
  * functions and engines of fitCatalog, and the experiment's models when it has a choice.
  */
-function choicesOf(fit, models = []) {
+function choicesOf(fit, { defaults, models = [] }) {
+  // An experiment without a model setting may list models of another kind, such as CNNs.
+  const modelChoices = Object.hasOwn(defaults, 'model') ? models : [];
   return {
     function: fit.targets.map((target) => ({
       value: target.name,
       text: `${target.name}: ${target.formula}`,
     })),
     engine: fit.engines.map((name) => ({ value: name, text: name })),
-    model: models.map((model) => ({
+    model: modelChoices.map((model) => ({
       value: model.name,
       text: `${model.name}, ${model.parameters} parameters (${model.widths.join('-')})`,
     })),
@@ -54,31 +60,49 @@ function choicesOf(fit, models = []) {
 
 /**
  * One experiment's section. Subclasses implement createItem, applyChunk, renderRun,
- * phaseText, csv and hasData, and may implement prepareRun, runFinished and notes.
+ * phaseText, csv and hasData, and may implement prepareRun, runFinished, notes, validate,
+ * runCount, startIndices, workerFields and itemEnded.
  */
 export class OptimizationSection {
   /**
-   * `experiment` is 'pca', 'gradnorm' or 'minratio', which is also the prefix of the section's
-   * element ids. `catalog` is the experiment's part of optimizationCatalog(), `fit` is
-   * fitCatalog() for the target functions and engines, and `hints` maps setting keys to help
-   * text.
+   * `experiment` is the name the wasm module and the workers use, such as 'pca' or
+   * 'capacity'. `prefix` starts the section's element ids and defaults to `experiment`.
+   * `catalog` is the experiment's part of optimizationCatalog() or generalizationCatalog(),
+   * `fit` is fitCatalog() for the target functions and engines, `hints` maps setting keys to
+   * help text. `labels` maps setting keys to labels that replace the form's usual ones, and
+   * `stopTimeoutMs` is how long a worker may take to respond to Stop.
    */
-  constructor(bindings, module, { experiment, catalog, fit, hints = {} }) {
+  constructor(
+    bindings,
+    module,
+    {
+      experiment,
+      prefix = experiment,
+      catalog,
+      fit,
+      hints = {},
+      labels = {},
+      stopTimeoutMs = undefined,
+    },
+  ) {
     this.bindings = bindings;
     this.module = module;
     this.experiment = experiment;
+    this.prefix = prefix;
     this.catalog = catalog;
     this.targets = fit.targets;
     this.pool = null;
+    this.stopTimeoutMs = stopTimeoutMs;
     this.scheduler = new FrameScheduler();
-    this.element = (name) => document.getElementById(`${experiment}-${name}`);
-    this.form = new OptimizationForm(this.element('settings'), experiment, {
+    this.element = (name) => document.getElementById(`${prefix}-${name}`);
+    this.form = new OptimizationForm(this.element('settings'), prefix, {
       defaults: catalog.defaults,
-      choices: choicesOf(fit, catalog.models),
+      choices: choicesOf(fit, catalog),
       targets: fit.targets,
       hints,
+      labels,
     });
-    this.progress = new ProgressView(document, `${experiment}-`);
+    this.progress = new ProgressView(document, `${prefix}-`);
     this.trainButton = this.element('train');
     this.stopButton = this.element('stop');
     this.downloadButton = this.element('download');
@@ -100,7 +124,7 @@ export class OptimizationSection {
 
   /** Creates run `id` of the experiment. Phase 'idle' is the page before the first Train. */
   createRun(id, config, phase) {
-    const count = config.runs ?? 1;
+    const count = this.runCount(config);
     const items = Array.from({ length: count }, (_, index) => ({
       index,
       label: `run ${index + 1}`,
@@ -115,11 +139,34 @@ export class OptimizationSection {
     return run;
   }
 
+  /** Returns how many runs (items) the experiment trains with `config`. */
+  runCount(config) {
+    return config.runs ?? 1;
+  }
+
   /** Adds the experiment's own fields and elements to a new run. */
   prepareRun() {}
 
   /** Runs once when every run of the experiment has ended or was stopped. */
   runFinished() {}
+
+  /** Returns the indices of the items that Train queues on the pool, by default all. */
+  startIndices(run) {
+    return run.items.map((item) => item.index);
+  }
+
+  /** Returns the fields of the workers' start messages for `config`. */
+  workerFields(config) {
+    return { experiment: this.experiment, config };
+  }
+
+  /** Runs after a `done`, `stopped` or `error` message of `item` has been applied. */
+  itemEnded() {}
+
+  /** Returns the wasm module's problems with the settings as JSON text. */
+  validate(configJson) {
+    return this.bindings.validateOptimizationConfig(this.experiment, configJson);
+  }
 
   /** Returns extra sentences for the status line. */
   notes() {
@@ -138,7 +185,7 @@ export class OptimizationSection {
   validatedConfig() {
     const { config, errors } = this.form.read();
     const json = JSON.stringify(config);
-    const rangeErrors = JSON.parse(this.bindings.validateOptimizationConfig(this.experiment, json));
+    const rangeErrors = JSON.parse(this.validate(json));
     const problems = [...errors, ...rangeErrors];
     this.form.showErrors(problems);
     if (problems.length === 0) {
@@ -165,11 +212,9 @@ export class OptimizationSection {
     }
     this.trainButton.disabled = true;
     this.run = this.createRun(this.run.id + 1, config, 'running');
-    const indices = this.run.items.map((item) => item.index);
-    this.poolOfSize(poolSize(indices.length)).startQueued(this.run.id, indices, {
-      experiment: this.experiment,
-      config,
-    });
+    const indices = this.startIndices(this.run);
+    const fields = this.workerFields(config);
+    this.poolOfSize(poolSize(indices.length)).startQueued(this.run.id, indices, fields);
     this.invalidateCharts();
     this.renderSoon();
   }
@@ -178,7 +223,9 @@ export class OptimizationSection {
   poolOfSize(size) {
     if (this.pool?.size !== size) {
       this.pool?.terminate();
-      this.pool = new WorkerPool(this.module, size, (message) => this.receive(message));
+      this.pool = new WorkerPool(this.module, size, (message) => this.receive(message), {
+        stopTimeoutMs: this.stopTimeoutMs,
+      });
     }
     return this.pool;
   }
@@ -237,6 +284,9 @@ export class OptimizationSection {
     } else if (message.kind === 'error') {
       console.error(`${this.experiment} ${item.label}: ${message.message}`);
       Object.assign(item, { ended: true, state: 'error', message: message.message });
+    }
+    if (ENDING_KINDS.has(message.kind)) {
+      this.itemEnded(run, item, message);
     }
     if (run.phase === 'running' && run.items.every((entry) => entry.ended)) {
       this.finishRun(run);

@@ -1,7 +1,7 @@
 // The experiment switch: a tab list whose tabs show one panel each, following the WAI-ARIA tabs
 // pattern with automatic activation. Arrow keys, Home and End move between tabs. The URL
-// fragment (#fit, #mnist or #optimization) names the open experiment, so a link or a reload
-// opens it again.
+// fragment (#fit, #mnist, #optimization or #generalization) names the open experiment, so a
+// link or a reload opens it again.
 
 export class ExperimentTabs {
   /** Wires the role="tab" buttons of `tablist`; `onSelect(name)` runs after each switch. */

@@ -1,17 +1,27 @@
 // Trains one model off the main thread: an MLP of the fitting experiment, a CNN of the MNIST
-// experiment, or one run of an optimization experiment.
+// experiment, one run of an optimization experiment or one model of a generalization
+// experiment. It also evaluates the line between two trained models of the interpolation
+// experiment.
 //
 // Messages from the page:
 //   {type: 'init', module}                     instantiate the compiled wasm module
 //   {type: 'start', experiment, runId, config, model, recordEvery, data}
 //                                              train `model`, ending any other run. experiment
 //                                              is 'fit', 'mnist', 'pca', 'gradnorm' or
-//                                              'minratio'. For pca and minratio, model is the
-//                                              run number from 0; gradnorm has the one run 0.
-//                                              data (MNIST only) is {train, test}, each null or
-//                                              {imagesName, images, labelsName, labels} with
-//                                              Uint8Array bytes, and test null to hold out a
-//                                              fifth of train
+//                                              'minratio', a generalization experiment
+//                                              ('random_labels', 'capacity', 'interpolate',
+//                                              'sensitivity') or 'interpolation'. For pca and
+//                                              minratio, model is the run number from 0;
+//                                              gradnorm has the one run 0. A generalization
+//                                              experiment's model is the index of
+//                                              GeneralizationTrainer. data (MNIST, the
+//                                              generalization experiments and interpolation)
+//                                              is {train, test}, each null or {imagesName,
+//                                              images, labelsName, labels} with Uint8Array
+//                                              bytes, and test null to hold out a fifth of
+//                                              train. interpolation also has `from` and `to`,
+//                                              the Float32Array parameters of the two models
+//                                              (alpha 0 and alpha 1)
 //   {type: 'stop', runId}                      end run `runId` after the current chunk
 //   {type: 'details', runId, count}            send the test details of the MNIST trainer kept
 //                                              from run `runId`, then free it
@@ -22,12 +32,18 @@
 //             mnist: epoch, epochs, step, steps, images, points (new [fractional epoch, mean
 //             loss] pairs), evaluations ({epoch, train_loss, test_loss, test_accuracy} of the
 //             epochs that ended), state, divergedStep
-//             pca, gradnorm, minratio: chunk, the trainer's advance() result as it is
+//             pca, gradnorm, minratio and the generalization experiments: chunk, the
+//             trainer's advance() result as it is
+//             interpolation: chunk {point, index, count}, point being evaluate()'s result at
+//             alpha number index (from 0) of count
 //   series    fit only: predictions, a Float32Array on the fitTargetCurve grid
 //   done      summary (the trainer's summary()) once every epoch ran or the loss diverged, and
 //             trainerKept, true when an MNIST trainer stays in memory for a details request.
 //             The optimization experiments send summary null, because their last chunk
-//             has every result
+//             has every result. A generalization experiment's summary is {parameters,
+//             sensitivity, flatParameters}: sensitivity for 'sensitivity' and the
+//             Float32Array flatParameters for 'interpolate', null otherwise. interpolation
+//             sends summary null
 //   stopped   summary and trainerKept, after a stop request
 //   details   images (count test digits, 784 bytes each), predictions and labels (one byte
 //             per test digit), confusion (10x10, [true][predicted]); or all null and message
@@ -37,7 +53,9 @@
 import {
   initSync,
   FitTrainer,
+  GeneralizationTrainer,
   GradNormTrainer,
+  Interpolation,
   MinRatioTrainer,
   MnistFiles,
   MnistTrainer,
@@ -56,6 +74,14 @@ const OPTIMIZATION_TRAINERS = {
   gradnorm: ({ config }) => new GradNormTrainer(JSON.stringify(config)),
   minratio: ({ config, model }) => new MinRatioTrainer(JSON.stringify(config), model),
 };
+
+// The experiments that GeneralizationTrainer trains, by the name it takes.
+const GENERALIZATION_EXPERIMENTS = new Set([
+  'random_labels',
+  'capacity',
+  'interpolate',
+  'sensitivity',
+]);
 
 let initError = null;
 let activeRun = null;
@@ -102,6 +128,9 @@ function start(message) {
   }
   freeKept();
   const run = { runId, model, experiment, trainer: null, stopRequested: false };
+  // The generalization experiments and interpolation need these from their settings.
+  run.epochs = message.config?.epochs ?? 1;
+  run.alphas = message.config?.alphas ?? 2;
   if (initError) {
     post(run, 'error', { message: initError });
     return;
@@ -125,6 +154,15 @@ function createTrainer(message) {
   if (Object.hasOwn(OPTIMIZATION_TRAINERS, experiment)) {
     return OPTIMIZATION_TRAINERS[experiment](message);
   }
+  if (GENERALIZATION_EXPERIMENTS.has(experiment)) {
+    const files = mnistFilesOf(message.data);
+    const configJson = JSON.stringify(message.config);
+    return new GeneralizationTrainer(experiment, configJson, message.model, files);
+  }
+  if (experiment === 'interpolation') {
+    const { config, data, from, to } = message;
+    return new Interpolation(JSON.stringify(config), mnistFilesOf(data), from, to);
+  }
   return createFitTrainer(message);
 }
 
@@ -134,6 +172,12 @@ function trainingOf(run) {
   }
   if (Object.hasOwn(OPTIMIZATION_TRAINERS, run.experiment)) {
     return trainOptimization(run);
+  }
+  if (GENERALIZATION_EXPERIMENTS.has(run.experiment)) {
+    return trainGeneralization(run);
+  }
+  if (run.experiment === 'interpolation') {
+    return interpolate(run);
   }
   return train(run);
 }
@@ -148,13 +192,16 @@ function createFitTrainer({ config, model, recordEvery }) {
 }
 
 /** Builds the MnistFiles from the posted bytes; the trainer takes ownership of them. */
-function createMnistTrainer({ config, model, recordEvery, data }) {
-  const { train, test } = data;
+function mnistFilesOf({ train, test }) {
   const files = new MnistFiles(train.imagesName, train.images, train.labelsName, train.labels);
   if (test) {
     files.setTest(test.imagesName, test.images, test.labelsName, test.labels);
   }
-  return new MnistTrainer(JSON.stringify(config), model, files, recordEvery);
+  return files;
+}
+
+function createMnistTrainer({ config, model, recordEvery, data }) {
+  return new MnistTrainer(JSON.stringify(config), model, mnistFilesOf(data), recordEvery);
 }
 
 async function train(run) {
@@ -229,6 +276,65 @@ async function trainOptimization(run) {
   }
   release(run);
   post(run, 'stopped', { summary: null });
+}
+
+/**
+ * Trains a model of a generalization experiment in chunks that never run past the end of an
+ * epoch, because each epoch ends with an evaluation on the training and test digits. As for
+ * MNIST, the time of a chunk with an evaluation does not resize the next chunk.
+ */
+async function trainGeneralization(run) {
+  let chunkSteps = 1;
+  while (!run.stopRequested) {
+    const startedAt = performance.now();
+    const chunk = JSON.parse(run.trainer.advance(chunkSteps));
+    if (chunk.evaluations.length === 0) {
+      chunkSteps = nextChunkSteps(chunkSteps, performance.now() - startedAt);
+    }
+    const stepsPerEpoch = chunk.steps / run.epochs;
+    chunkSteps = Math.max(1, Math.min(chunkSteps, stepsPerEpoch - (chunk.step % stepsPerEpoch)));
+    post(run, 'progress', { chunk });
+    if (chunk.status.state !== 'running') {
+      const summary = generalizationSummary(run, chunk.status.state);
+      release(run);
+      const transfer = summary.flatParameters ? [summary.flatParameters.buffer] : [];
+      post(run, 'done', { summary }, transfer);
+      return;
+    }
+    await nextTask();
+  }
+  release(run);
+  post(run, 'stopped', { summary: null });
+}
+
+/** Reads what the page needs from a finished generalization trainer. */
+function generalizationSummary(run, state) {
+  const trainer = run.trainer;
+  const done = state === 'done';
+  return {
+    parameters: trainer.parameters(),
+    sensitivity: done && run.experiment === 'sensitivity' ? trainer.sensitivity() : null,
+    flatParameters: done && run.experiment === 'interpolate' ? trainer.flatParameters() : null,
+  };
+}
+
+/**
+ * Evaluates the models at `alphas` evenly spaced points from -1 to 2, both ends included, one
+ * point per task, so the page can draw each as it comes and a stop takes effect between them.
+ */
+async function interpolate(run) {
+  const count = run.alphas;
+  let evaluated = 0;
+  while (evaluated < count && !run.stopRequested) {
+    const alpha = -1 + (3 * evaluated) / (count - 1);
+    const point = JSON.parse(run.trainer.evaluate(alpha));
+    post(run, 'progress', { chunk: { point, index: evaluated, count } });
+    evaluated += 1;
+    await nextTask();
+  }
+  const kind = evaluated === count ? 'done' : 'stopped';
+  release(run);
+  post(run, kind, { summary: null });
 }
 
 /** Scales the chunk so it takes about TARGET_CHUNK_MS, growing at most 4-fold per chunk. */

@@ -245,10 +245,9 @@ export async function downloadLines(page, selector) {
   return { name: download.suggestedFilename(), lines: text.trimEnd().split('\n') };
 }
 
-/** Saves a screenshot of one optimization section, named optimization-`name`.png. */
-export async function saveSectionScreenshot(page, section, name) {
+/** Saves a screenshot of one section as `tab`-`name`.png, where `tab` defaults to optimization. */
+export async function saveSectionScreenshot(page, section, name, tab = 'optimization') {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page
-    .locator(`#${section}-section`)
-    .screenshot({ path: `${SCREENSHOT_DIR}optimization-${name}.png` });
+  const path = `${SCREENSHOT_DIR}${tab}-${name}.png`;
+  await page.locator(`#${section}-section`).screenshot({ path });
 }

@@ -173,6 +173,8 @@ test('tabs switch with the keyboard', async () => {
   assert.equal(await page.locator('#tab-fit').getAttribute('aria-selected'), 'true');
   assert.equal(await page.locator('#panel-fit').isVisible(), true);
   await page.keyboard.press('End');
+  assert.equal(await page.locator('#panel-generalization').isVisible(), true);
+  await page.keyboard.press('ArrowLeft');
   assert.equal(await page.locator('#panel-optimization').isVisible(), true);
   await page.keyboard.press('ArrowLeft');
   assert.equal(await page.locator('#panel-mnist').isVisible(), true);

@@ -123,7 +123,9 @@ test('tab opens from the keyboard', async () => {
   await page.focus('#tab-optimization');
   await page.keyboard.press('Home');
   assert.equal(await page.locator('#tab-fit').getAttribute('aria-selected'), 'true');
+  // Optimization is the tab before the last, Generalization.
   await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
   assert.equal(await page.locator('#tab-optimization').getAttribute('aria-selected'), 'true');
   assert.equal(await page.locator('#panel-optimization').isVisible(), true);
   assert.equal(await page.locator('#panel-fit').isHidden(), true);
