@@ -222,3 +222,15 @@ fn search_reaches_the_minimum_of_a_convex_loss() {
     let spectrum = Spectrum::of(&search.problem().hessian(search.theta()));
     assert_eq!(spectrum.minimal_ratio(), 1.0);
 }
+
+/// Two vectors vary along one direction only: PC 1 explains all the variance, and there is
+/// no PC 2 to place them on.
+#[test]
+fn pca_of_two_vectors_has_one_component() {
+    let rows = vec![vec![1.0, 2.0, 3.0, 4.0], vec![2.0, 2.0, 1.0, 4.5]];
+    let pca = Pca::fit(&rows, 2).unwrap();
+    assert_eq!(pca.components.len(), 1);
+    assert!((pca.explained()[0] - 1.0).abs() < 1e-12, "{:?}", pca.explained());
+    let projected = pca.project(&rows[0]);
+    assert_eq!(projected.len(), 1);
+}

@@ -93,6 +93,7 @@ fn gradnorm_records_every_step() {
 fn path_runs_record_start_interval_and_end() {
     let settings = json!({ "epochs": 7, "record_every": 3, "runs": 2, "points": 100 });
     let config = PathConfig::from_json(&settings).unwrap();
+    assert_eq!(config.records_per_run(), 4);
     let mut records = Vec::new();
     for run in 0..2 {
         let mut path = PathRun::new(&config, run).unwrap();

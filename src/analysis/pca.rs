@@ -1,6 +1,7 @@
-//! Principal component analysis by singular value decomposition of the centred data.
+//! Principal component analysis by the symmetric eigen-decomposition of the centred data's
+//! Gram or covariance matrix, whichever is smaller.
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, SymmetricEigen};
 use std::fmt;
 
 /// The leading principal components of a set of vectors.
@@ -48,8 +49,8 @@ impl fmt::Display for PcaError {
 impl std::error::Error for PcaError {}
 
 impl Pca {
-    /// Computes the first `count` principal components of `rows` (fewer when the vectors
-    /// span fewer dimensions).
+    /// Computes the first `count` principal components of `rows`, fewer when the vectors
+    /// vary along fewer directions.
     pub fn fit(rows: &[Vec<f64>], count: usize) -> Result<Self, PcaError> {
         let n = rows.len();
         if n < 2 {
@@ -66,17 +67,33 @@ impl Pca {
         let mean: Vec<f64> =
             (0..dimension).map(|j| rows.iter().map(|row| row[j]).sum::<f64>() / n as f64).collect();
         let centred = DMatrix::from_fn(n, dimension, |i, j| rows[i][j] - mean[j]);
-        let total_variance = centred.norm_squared() / (n - 1) as f64;
-        let svd = centred.svd(false, true);
-        let directions = svd.v_t.expect("the SVD was asked for V^T");
+        let scale = (n - 1) as f64;
+        let total_variance = centred.norm_squared() / scale;
 
-        let mut order: Vec<usize> = (0..svd.singular_values.len()).collect();
-        order.sort_by(|&a, &b| svd.singular_values[b].total_cmp(&svd.singular_values[a]));
-        order.truncate(count.min(n.min(dimension)));
-        let components =
-            order.iter().map(|&k| oriented(directions.row(k).iter().copied())).collect();
-        let variances =
-            order.iter().map(|&k| svd.singular_values[k].powi(2) / (n - 1) as f64).collect();
+        // The eigenvectors of the smaller of X Xᵀ and Xᵀ X give the principal directions, and
+        // their eigenvalues the variances times n - 1.
+        let by_rows = n <= dimension;
+        let gram =
+            if by_rows { &centred * centred.transpose() } else { centred.transpose() * &centred };
+        let eigen = SymmetricEigen::new(gram);
+        let mut order: Vec<usize> = (0..eigen.eigenvalues.len()).collect();
+        order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
+        let largest = eigen.eigenvalues.amax();
+        // Directions with no variance beyond rounding are not components.
+        order.retain(|&k| eigen.eigenvalues[k] > largest * 1e-12 * n.max(dimension) as f64);
+        order.truncate(count);
+
+        let components = order
+            .iter()
+            .map(|&k| {
+                let vector = eigen.eigenvectors.column(k);
+                let direction =
+                    if by_rows { centred.transpose() * vector } else { vector.into_owned() };
+                let length = direction.norm();
+                oriented(direction.iter().map(|v| v / length))
+            })
+            .collect();
+        let variances = order.iter().map(|&k| eigen.eigenvalues[k] / scale).collect();
         Ok(Self { mean, components, variances, total_variance })
     }
 

@@ -99,7 +99,10 @@ impl FitConfig {
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             reject(
                 "learning_rate",
-                format!("{} is not a positive finite number; try 0.0011", self.learning_rate),
+                format!(
+                    "{} is not a positive finite number; enter a rate above 0, such as 0.001",
+                    self.learning_rate
+                ),
             );
         }
         if !(1..=MAX_EPOCHS).contains(&(self.epochs as u64)) {
@@ -363,6 +366,8 @@ pub fn loss_chart(function: Target, curves: &[(&str, Vec<[f64; 2]>)]) -> LineCha
                 reference: false,
             })
             .collect(),
+        log_x: false,
+        secondary: None,
     }
 }
 
@@ -392,5 +397,7 @@ pub fn prediction_chart(
         log_y: false,
         y_limits: None,
         series,
+        log_x: false,
+        secondary: None,
     }
 }

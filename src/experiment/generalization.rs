@@ -11,7 +11,7 @@ use crate::engine::Engine;
 use crate::model::cnn::{Cnn, CnnSpec};
 use crate::model::mlp::{Activation, Mlp, MlpSpec};
 use crate::model::Classifier;
-use crate::plot::{LineChart, ScatterChart, ScatterSeries, Series};
+use crate::plot::{LineChart, ScatterChart, ScatterSeries, SecondaryAxis, Series};
 use crate::rng::{stream_of, Rng};
 use crate::train::classification::{evaluate, sensitivity, Classification, Evaluation};
 use burn::module::Module;
@@ -459,6 +459,8 @@ fn train_test_chart(
         log_y,
         y_limits: (!log_y).then_some([0.0, 100.0]),
         series: vec![series("train", |p| p.1), series("test", |p| p.2)],
+        log_x: false,
+        secondary: None,
     }
 }
 
@@ -503,44 +505,82 @@ pub fn capacity_charts(points: &[(usize, EpochMetrics)]) -> [ScatterChart; 2] {
     ]
 }
 
-/// Builds the loss chart (log scale) and the accuracy chart along the interpolation.
-// TODO: draw loss and accuracy on twin y axes of one chart; they are two charts for now.
+/// Builds one chart of loss (log scale, left axis) and accuracy (right axis) against `x`,
+/// with one `(x, loss, accuracy)` point per entry of `points`.
+fn twin_chart(title: String, x_label: &str, log_x: bool, points: &[(f64, f64, f64)]) -> LineChart {
+    let series = |name: &str, pick: fn(&(f64, f64, f64)) -> f64| Series {
+        name: name.to_string(),
+        points: points.iter().map(|p| [p.0, pick(p)]).collect(),
+        reference: false,
+    };
+    LineChart {
+        title,
+        x_label: x_label.to_string(),
+        y_label: "cross-entropy".to_string(),
+        log_y: true,
+        y_limits: None,
+        series: vec![series("loss", |p| p.1)],
+        log_x,
+        secondary: Some(SecondaryAxis {
+            y_label: "accuracy (%)".to_string(),
+            log_y: false,
+            y_limits: Some([0.0, 100.0]),
+            series: vec![series("accuracy", |p| 100.0 * p.2)],
+        }),
+    }
+}
+
+/// Builds the charts along the interpolation, one for the training digits and one for the
+/// test digits, each with the loss on a log axis and the accuracy on a second axis.
 pub fn interpolation_charts(points: &[InterpolationPoint]) -> [LineChart; 2] {
-    let loss: Vec<_> = points.iter().map(|p| (p.alpha, p.train_loss, p.test_loss)).collect();
-    let accuracy: Vec<_> = points
-        .iter()
-        .map(|p| (p.alpha, 100.0 * p.train_accuracy, 100.0 * p.test_accuracy))
-        .collect();
-    let title = "Between batch 64 (alpha 0) and batch 1024 (alpha 1)";
+    let title = |set: &str| format!("{set}, from batch 64 (alpha 0) to batch 1024 (alpha 1)");
+    let train: Vec<_> = points.iter().map(|p| (p.alpha, p.train_loss, p.train_accuracy)).collect();
+    let test: Vec<_> = points.iter().map(|p| (p.alpha, p.test_loss, p.test_accuracy)).collect();
     [
-        train_test_chart(&format!("{title}: loss"), ("alpha", "cross-entropy"), true, &loss),
-        train_test_chart(
-            &format!("{title}: accuracy"),
-            ("alpha", "accuracy (%)"),
-            false,
-            &accuracy,
-        ),
+        twin_chart(title("Training digits"), "alpha", false, &train),
+        twin_chart(title("Test digits"), "alpha", false, &test),
     ]
 }
 
-/// Builds the charts against batch size: the loss chart with the sensitivity as a third
-/// series, and the accuracy chart.
+/// Builds the charts against batch size on a log axis: train and test loss, then train and
+/// test accuracy, each with the sensitivity on a second axis.
 pub fn sensitivity_charts(results: &[(usize, EpochMetrics, f64)]) -> [LineChart; 2] {
-    let log2 = |batch: usize| (batch as f64).log2();
-    let loss: Vec<_> =
-        results.iter().map(|(b, m, _)| (log2(*b), m.train_loss, m.test_loss)).collect();
-    let accuracy: Vec<_> = results
-        .iter()
-        .map(|(b, m, _)| (log2(*b), 100.0 * m.train_accuracy, 100.0 * m.test_accuracy))
-        .collect();
-    let mut loss_chart =
-        train_test_chart("Loss and sensitivity", ("log2 batch size", "value"), true, &loss);
-    loss_chart.series.push(Series {
-        name: "sensitivity".to_string(),
-        points: results.iter().map(|(b, _, s)| [log2(*b), *s]).collect(),
+    let series = |name: &str, pick: &dyn Fn(&EpochMetrics) -> f64| Series {
+        name: name.to_string(),
+        points: results.iter().map(|(b, m, _)| [*b as f64, pick(m)]).collect(),
         reference: false,
-    });
-    let accuracy_chart =
-        train_test_chart("Accuracy", ("log2 batch size", "accuracy (%)"), false, &accuracy);
-    [loss_chart, accuracy_chart]
+    };
+    let sensitivity = SecondaryAxis {
+        y_label: "sensitivity".to_string(),
+        log_y: false,
+        y_limits: None,
+        series: vec![Series {
+            name: "sensitivity".to_string(),
+            points: results.iter().map(|(b, _, s)| [*b as f64, *s]).collect(),
+            reference: false,
+        }],
+    };
+    let chart = |title: &str, y_label: &str, log_y: bool, series: Vec<Series>| LineChart {
+        title: title.to_string(),
+        x_label: "batch size".to_string(),
+        y_label: y_label.to_string(),
+        log_y,
+        y_limits: (!log_y).then_some([0.0, 100.0]),
+        series,
+        log_x: true,
+        secondary: Some(sensitivity.clone()),
+    };
+    let train_loss = series("train loss", &|m| m.train_loss);
+    let test_loss = series("test loss", &|m| m.test_loss);
+    let train_accuracy = series("train acc.", &|m| 100.0 * m.train_accuracy);
+    let test_accuracy = series("test acc.", &|m| 100.0 * m.test_accuracy);
+    [
+        chart("Loss and sensitivity", "cross-entropy", true, vec![train_loss, test_loss]),
+        chart(
+            "Accuracy and sensitivity",
+            "accuracy (%)",
+            false,
+            vec![train_accuracy, test_accuracy],
+        ),
+    ]
 }

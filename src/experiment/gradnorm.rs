@@ -153,6 +153,8 @@ pub fn charts(function: Target, records: &[StepRecord]) -> [LineChart; 2] {
                 points: records.iter().map(|r| [r.step as f64, value(r)]).collect(),
                 reference: false,
             }],
+            log_x: false,
+            secondary: None,
         };
     [
         chart(format!("Training loss, {}", function.formula()), "MSE loss", "loss", |r| r.loss),

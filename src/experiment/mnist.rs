@@ -388,6 +388,8 @@ pub fn charts(results: &[(&str, Vec<EpochResult>)]) -> (LineChart, LineChart) {
         log_y: true,
         y_limits: None,
         series: series(|r| r.train_loss),
+        log_x: false,
+        secondary: None,
     };
     let accuracy = LineChart {
         title: "MNIST test accuracy".to_string(),
@@ -396,6 +398,8 @@ pub fn charts(results: &[(&str, Vec<EpochResult>)]) -> (LineChart, LineChart) {
         log_y: false,
         y_limits: Some([0.0, 100.0]),
         series: series(|r| 100.0 * r.test_accuracy),
+        log_x: false,
+        secondary: None,
     };
     (loss, accuracy)
 }

@@ -81,9 +81,31 @@ impl PathConfig {
                 ),
             ));
         }
+        let records = self.runs * self.records_per_run();
+        if errors.is_empty() && records > MAX_RECORDS {
+            let message = format!(
+                "{} runs of {} recorded vectors make {records}, above the {MAX_RECORDS} one \
+                 projection takes; record less often, or use fewer runs or epochs",
+                self.runs,
+                self.records_per_run()
+            );
+            errors.push(FieldError::new("record_every", message));
+        }
         to_result(errors)
     }
+
+    /// Returns the vectors one run records: the start, every `record_every` epochs, and the
+    /// last epoch.
+    pub fn records_per_run(&self) -> usize {
+        let every = self.record_every.max(1);
+        let last = usize::from(!self.training.epochs.is_multiple_of(every));
+        1 + self.training.epochs / every + last
+    }
 }
+
+/// The maximum number of vectors projected together, which keeps a projection in the page
+/// under about a second.
+pub const MAX_RECORDS: usize = 1000;
 
 /// The maximum number of epochs between two recorded vectors.
 const MAX_EPOCHS_BETWEEN: u64 = 100_000;

@@ -39,6 +39,8 @@ pub struct Axes<'a> {
     pub log_x: bool,
     /// Whether `y_range` is log10 of the values.
     pub log_y: bool,
+    /// Whether to leave room on the right for a second y axis.
+    pub right_axis: bool,
 }
 
 impl Axes<'_> {
@@ -51,15 +53,41 @@ impl Axes<'_> {
         y_range: Range<f64>,
         scale: f64,
     ) -> Result<Context<'a, DB>, PlotError> {
+        let mut context = self.build(area, x_range, y_range, scale)?;
+        self.mesh(&mut context, scale)?;
+        Ok(context)
+    }
+
+    /// Builds the context with its caption and label areas but draws no grid yet, so that a
+    /// second y axis can take the right label area first.
+    pub fn build<'a, DB: DrawingBackend>(
+        &self,
+        area: &'a DrawingArea<DB, Shift>,
+        x_range: Range<f64>,
+        y_range: Range<f64>,
+        scale: f64,
+    ) -> Result<Context<'a, DB>, PlotError> {
         let px = |size: f64| (size * scale).round().max(1.0) as u32;
-        let x_digits = significant_digits(&x_range, self.log_x);
-        let y_digits = significant_digits(&y_range, self.log_y);
-        let mut context = ChartBuilder::on(area)
+        Ok(ChartBuilder::on(area)
             .caption(self.title, ("sans-serif", px(15.0)))
             .margin(px(10.0))
             .x_label_area_size(px(38.0))
             .y_label_area_size(px(58.0))
-            .build_cartesian_2d(x_range, y_range)?;
+            .right_y_label_area_size(if self.right_axis { px(58.0) } else { 0 })
+            .build_cartesian_2d(x_range, y_range)?)
+    }
+
+    /// Draws the grid, ticks and labels of the context's axes.
+    pub fn mesh<DB: DrawingBackend>(
+        &self,
+        context: &mut Context<'_, DB>,
+        scale: f64,
+    ) -> Result<(), PlotError> {
+        let px = |size: f64| (size * scale).round().max(1.0) as u32;
+        let x_range = context.x_range();
+        let y_range = context.y_range();
+        let x_digits = significant_digits(&x_range, self.log_x);
+        let y_digits = significant_digits(&y_range, self.log_y);
         let (log_x, log_y) = (self.log_x, self.log_y);
         context
             .configure_mesh()
@@ -74,12 +102,12 @@ impl Axes<'_> {
             .x_label_formatter(&|v| tick_label(*v, log_x, x_digits))
             .y_label_formatter(&|v| tick_label(*v, log_y, y_digits))
             .draw()?;
-        Ok(context)
+        Ok(())
     }
 }
 
 /// Labels a tick with the value it stands for.
-fn tick_label(value: f64, log: bool, digits: usize) -> String {
+pub fn tick_label(value: f64, log: bool, digits: usize) -> String {
     if log {
         format_tick(10f64.powf(value), digits)
     } else {

@@ -83,6 +83,7 @@ pub fn draw_histogram<DB: DrawingBackend>(
         y_label: &histogram.y_label,
         log_x: histogram.log_x,
         log_y: false,
+        right_axis: false,
     };
     let x_range = edges[0]..edges[edges.len() - 1];
     let mut context = axes.draw(&plot_area, x_range, 0.0..most as f64 * 1.08, scale)?;

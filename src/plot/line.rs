@@ -1,7 +1,7 @@
-//! Line charts of several named series, with a linear or logarithmic y axis and a legend
-//! beside the plot, so that it never hides a curve.
+//! Line charts of several named series, with linear or logarithmic axes, an optional second
+//! y axis on the right, and a legend beside the plot, so that it never hides a curve.
 
-use super::axes::{limited, padded_range, split_legend, Axes};
+use super::axes::{limited, padded_range, significant_digits, split_legend, tick_label, Axes};
 use super::{PlotError, PALETTE, REFERENCE};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -25,6 +25,28 @@ pub struct LineChart {
     #[serde(default)]
     pub y_limits: Option<[f64; 2]>,
     /// The series, drawn in order.
+    pub series: Vec<Series>,
+    /// Whether the x axis is logarithmic; then only positive x values are drawn.
+    #[serde(default)]
+    pub log_x: bool,
+    /// Series measured on a second y axis on the right, if any.
+    #[serde(default)]
+    pub secondary: Option<SecondaryAxis>,
+}
+
+/// A second y axis on the right of a line chart, with its own series.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SecondaryAxis {
+    /// Label of the axis.
+    pub y_label: String,
+    /// Whether the axis is logarithmic; then only positive values are drawn.
+    #[serde(default)]
+    pub log_y: bool,
+    /// Bounds the axis never passes, as for the left axis.
+    #[serde(default)]
+    pub y_limits: Option<[f64; 2]>,
+    /// The series, drawn after those of the left axis and told apart from them in the legend
+    /// by their place after them.
     pub series: Vec<Series>,
 }
 
@@ -60,10 +82,15 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     scale: f64,
 ) -> Result<(), PlotError> {
     area.fill(&WHITE)?;
-    let segments: Vec<Vec<Vec<(f64, f64)>>> =
-        chart.series.iter().map(|series| segments(&series.points, chart.log_y)).collect();
+    let cut = |series: &[Series], log_y: bool| -> Vec<Vec<Vec<(f64, f64)>>> {
+        series.iter().map(|s| segments(&s.points, chart.log_x, log_y)).collect()
+    };
+    let segments = cut(&chart.series, chart.log_y);
+    let secondary = chart.secondary.as_ref();
+    let right_segments = secondary.map_or(Vec::new(), |axis| cut(&axis.series, axis.log_y));
     let all = segments.iter().flatten().flatten();
-    let x_range = padded_range(all.clone().map(|p| p.0));
+    let right = right_segments.iter().flatten().flatten();
+    let x_range = padded_range(all.clone().chain(right.clone()).map(|p| p.0));
     let y_range = limited(padded_range(all.map(|p| p.1)), chart.y_limits, chart.log_y);
 
     let (plot_area, legend_area) = split_legend(area, scale);
@@ -71,21 +98,68 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         title: &chart.title,
         x_label: &chart.x_label,
         y_label: &chart.y_label,
-        log_x: false,
+        log_x: chart.log_x,
         log_y: chart.log_y,
+        right_axis: secondary.is_some(),
     };
-    let mut context = axes.draw(&plot_area, x_range, y_range, scale)?;
+    let looks = looks(chart, scale);
+    let Some(axis) = secondary else {
+        let mut context = axes.draw(&plot_area, x_range, y_range, scale)?;
+        for (lines, look) in segments.iter().zip(&looks) {
+            lines.iter().try_for_each(|line| draw_segment(&mut context, line, *look))?;
+        }
+        return draw_legend(&legend_area, chart, &looks, scale);
+    };
 
-    let mut model_index = 0;
-    for (series, lines) in chart.series.iter().zip(&segments) {
-        let look = Look::of(series.reference, model_index, scale);
-        model_index += usize::from(!series.reference);
+    let y2_range = limited(padded_range(right.map(|p| p.1)), axis.y_limits, axis.log_y);
+    let digits = significant_digits(&y2_range, axis.log_y);
+    let px = |size: f64| (size * scale).round().max(1.0) as u32;
+    let context = axes.build(&plot_area, x_range.clone(), y_range, scale)?;
+    let mut dual = context.set_secondary_coord(x_range, y2_range);
+    axes.mesh(&mut dual, scale)?;
+    dual.configure_secondary_axes()
+        .y_desc(&axis.y_label)
+        .label_style(("sans-serif", px(12.0)))
+        .axis_desc_style(("sans-serif", px(13.0)))
+        .y_labels(7)
+        .y_label_formatter(&|v| tick_label(*v, axis.log_y, digits))
+        .draw()?;
+    for (lines, look) in segments.iter().zip(&looks) {
+        lines.iter().try_for_each(|line| draw_segment(&mut dual, line, *look))?;
+    }
+    for (lines, look) in right_segments.iter().zip(&looks[segments.len()..]) {
         for line in lines {
-            draw_segment(&mut context, line, look)?;
+            let points = line.iter().copied();
+            match (line.len(), look.dash) {
+                (1, _) => dual.draw_secondary_series(std::iter::once(Circle::new(
+                    line[0],
+                    look.marker_radius,
+                    look.style.filled(),
+                )))?,
+                (_, None) => dual.draw_secondary_series(LineSeries::new(points, look.style))?,
+                (_, Some((dash, gap))) => dual
+                    .draw_secondary_series(DashedLineSeries::new(points, dash, gap, look.style))?,
+            };
         }
     }
-    draw_legend(&legend_area, chart, scale)?;
-    Ok(())
+    draw_legend(&legend_area, chart, &looks, scale)
+}
+
+/// Returns the look of every series, those of the left axis first: references in grey, the
+/// others in turn through the palette and the dash patterns.
+fn looks(chart: &LineChart, scale: f64) -> Vec<Look> {
+    let right = chart.secondary.as_ref().map_or(&[][..], |axis| &axis.series[..]);
+    let mut model_index = 0;
+    chart
+        .series
+        .iter()
+        .chain(right)
+        .map(|series| {
+            let look = Look::of(series.reference, model_index, scale);
+            model_index += usize::from(!series.reference);
+            look
+        })
+        .collect()
 }
 
 /// How one series is drawn: colour and width, and a dash pattern that tells models apart
@@ -145,14 +219,14 @@ fn draw_segment<DB: DrawingBackend>(
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     chart: &LineChart,
+    looks: &[Look],
     scale: f64,
 ) -> Result<(), PlotError> {
     let px = |size: f64| (size * scale).round() as i32;
     let font = ("sans-serif", px(12.0).max(1) as u32).into_font().color(&BLACK);
-    let mut model_index = 0;
-    for (row, series) in chart.series.iter().enumerate() {
-        let look = Look::of(series.reference, model_index, scale);
-        model_index += usize::from(!series.reference);
+    let right = chart.secondary.as_ref().map_or(&[][..], |axis| &axis.series[..]);
+    for (row, (series, look)) in chart.series.iter().chain(right).zip(looks).enumerate() {
+        let look = *look;
         let y = px(48.0) + row as i32 * px(20.0);
         let (start, end) = ((px(2.0), y), (px(26.0), y));
         match look.dash {
@@ -182,10 +256,11 @@ pub(super) fn legend_label(name: &str) -> String {
 }
 
 /// Splits `points` into runs of drawable points (finite, and positive on a log axis),
-/// with y as log10(y) on a log axis.
-fn segments(points: &[[f64; 2]], log_y: bool) -> Vec<Vec<(f64, f64)>> {
+/// with a coordinate as its log10 on a log axis.
+fn segments(points: &[[f64; 2]], log_x: bool, log_y: bool) -> Vec<Vec<(f64, f64)>> {
     let mut runs = vec![Vec::new()];
     for &[x, y] in points {
+        let x = if log_x { x.log10() } else { x };
         let y = if log_y { y.log10() } else { y };
         if x.is_finite() && y.is_finite() {
             runs.last_mut().expect("runs is never empty").push((x, y));
@@ -239,12 +314,15 @@ mod tests {
     #[test]
     fn gaps_split_lines() {
         let points = [[0.0, 1.0], [1.0, f64::NAN], [2.0, 2.0], [3.0, 3.0]];
-        assert_eq!(segments(&points, false), vec![vec![(0.0, 1.0)], vec![(2.0, 2.0), (3.0, 3.0)]]);
+        assert_eq!(
+            segments(&points, false, false),
+            vec![vec![(0.0, 1.0)], vec![(2.0, 2.0), (3.0, 3.0)]]
+        );
     }
 
     #[test]
     fn log_axis_drops_non_positive() {
         let points = [[0.0, 100.0], [1.0, 0.0], [2.0, 0.001]];
-        assert_eq!(segments(&points, true), vec![vec![(0.0, 2.0)], vec![(2.0, -3.0)]]);
+        assert_eq!(segments(&points, false, true), vec![vec![(0.0, 2.0)], vec![(2.0, -3.0)]]);
     }
 }

@@ -9,7 +9,7 @@ pub mod line;
 pub mod scatter;
 
 pub use histogram::{draw_histogram, Histogram, HistogramGroup};
-pub use line::{draw_line_chart, LineChart, Series};
+pub use line::{draw_line_chart, LineChart, SecondaryAxis, Series};
 pub use scatter::{draw_scatter_chart, ScatterChart, ScatterSeries};
 
 use plotters::style::RGBColor;

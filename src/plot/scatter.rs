@@ -86,6 +86,7 @@ pub fn draw_scatter_chart<DB: DrawingBackend>(
         y_label: &chart.y_label,
         log_x: chart.log_x,
         log_y: chart.log_y,
+        right_axis: false,
     };
     let mut context = axes.draw(&plot_area, x_range, y_range, scale)?;
     let mut positions = Vec::with_capacity(chart.series.len());

@@ -24,6 +24,12 @@ pub struct MinRatioArgs {
 /// Runs every run to its spectrum and writes the result files.
 pub fn run(args: MinRatioArgs) -> Result<(), Failure> {
     let options = ["runs", "threshold"];
+    if let Some(threshold) = args.threshold.filter(|t| !t.is_finite()) {
+        return Err(crate::cli::Failure::Usage(format!(
+            "invalid --threshold: {threshold} is not a finite number; enter a positive number \
+             such as 1e-3"
+        )));
+    }
     let value = args.settings.to_json(&[
         ("runs", args.runs.map(Into::into)),
         ("threshold", args.threshold.map(Into::into)),
