@@ -309,14 +309,17 @@ for (const broken of BROKEN) {
     assert.match(message, broken.pattern);
     assert.match(message, /^Not loaded\./);
     assert.match(message, /The digits loaded before stay in use\.$/);
-    assert.equal(await error.isVisible(), true);
+    // The message appears a moment before the panel settles, which a loaded machine stretches.
+    await error.waitFor({ state: 'visible', timeout: 5000 });
 
     const summary = await summaryOf(page);
     assert.equal(summary.source, 'upload');
     assert.equal(summary.train, '300');
     assert.equal(summary.test, '100');
     assert.match(summary.text, /^Using 300 training \/ 100 test digits/);
-    assert.equal(await page.locator('#mnist-train').isEnabled(), true);
+    await page.waitForFunction(() => !document.querySelector('#mnist-train').disabled, null, {
+      timeout: 5000,
+    });
   });
 }
 
