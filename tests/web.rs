@@ -105,7 +105,8 @@ fn scatter_reports_where_points_landed() {
     assert_eq!(series[0].as_array().unwrap().len(), 3);
     assert!(series[1][1].is_null(), "a point without x was placed");
     let [x, y] = [series[0][1][0].as_f64().unwrap(), series[0][1][1].as_f64().unwrap()];
-    assert!((0.0..320.0).contains(&x) && (0.0..200.0).contains(&y), "({x}, {y}) is off the canvas");
+    assert!((0.0..320.0).contains(&x), "x {x} is off the canvas");
+    assert!((0.0..200.0).contains(&y), "y {y} is off the canvas");
     // The point (1, 2) is the highest of the chart, so it lands above (0, 0).
     assert!(y < series[0][0][1].as_f64().unwrap());
     let blue = count_pixels(&canvas, |p| p[2] > 150 && p[0] < 60);
@@ -159,7 +160,7 @@ fn synthetic_files() -> MnistFiles {
     MnistFiles::new("images.gz".into(), images, "labels.gz".into(), labels)
 }
 
-/// The flatness network trains on uploaded digits and is evaluated between two solutions.
+/// Trains the flatness network on uploaded digits and evaluates it between two solutions.
 #[wasm_bindgen_test]
 fn generalization_trainers_run_in_browser() {
     let config = json!({ "epochs": 1 }).to_string();

@@ -92,7 +92,7 @@ export class CapacitySection extends GeneralizationSection {
     return this.catalog.models.map(({ name, parameters }) => ({ name, parameters }));
   }
 
-  /** The models with final metrics, in catalog order, which is by parameter count. */
+  /** Returns the models with final metrics, in catalog order, which is by parameter count. */
   finishedItems(run) {
     return run.items.filter((item) => this.finalMetrics(item) !== null);
   }
@@ -309,7 +309,7 @@ export class SensitivitySection extends GeneralizationSection {
     ];
   }
 
-  /** The models with final metrics and a finite sensitivity, in order of batch size. */
+  /** Returns the models with final metrics and a finite sensitivity, in order of batch size. */
   finishedItems(run) {
     return run.items.filter(
       (item) => this.finalMetrics(item) !== null && Number.isFinite(item.sensitivity),

@@ -183,7 +183,7 @@ fn read_labels(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
 }
 
 /// Parses the IDX file `name`. When it fails on a file named `.gz` that is not gzip data,
-/// the error says so, since a renamed raw file would otherwise read as a bad header.
+/// the error states it, since a renamed raw file would otherwise read as a bad header.
 fn parse_named(name: &str, bytes: &[u8]) -> Result<idx::IdxArray, DataError> {
     idx::parse(bytes).map_err(|error| {
         let gzip_named = name.to_ascii_lowercase().ends_with(".gz");

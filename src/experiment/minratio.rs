@@ -1,4 +1,4 @@
-//! What happens when the gradient is almost zero. Each run trains a small MLP on the loss,
+//! The minimal-ratio experiment: the curvature where the gradient is almost zero. Each run trains a small MLP on the loss,
 //! then moves it to where the gradient norm is below a threshold. There the eigenvalues of
 //! the full Hessian give the minimal ratio, the fraction of them above zero.
 

@@ -45,8 +45,7 @@ pub struct SecondaryAxis {
     /// Bounds the axis never passes, as for the left axis.
     #[serde(default)]
     pub y_limits: Option<[f64; 2]>,
-    /// The series, drawn after those of the left axis and told apart from them in the legend
-    /// by their place after them.
+    /// The series, drawn after those of the left axis and listed after them in the legend.
     pub series: Vec<Series>,
 }
 

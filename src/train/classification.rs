@@ -119,9 +119,9 @@ pub fn evaluate(model: &Classifier, digits: &Digits, device: &Device) -> Evaluat
     Evaluation { loss: loss_sum / count, accuracy: correct as f64 / count, predictions }
 }
 
-/// Returns the sensitivity of `model` on `digits`: the mean over images of the Frobenius norm
-/// of the gradient of each image's own loss with respect to its own input (the standardised
-/// pixels fed to the network), computed `batch` images at a time on the autodiff `device`.
+/// Returns the sensitivity of `model` on `digits`, computed `batch` images at a time on the
+/// autodiff `device`. It is the mean over images of the Frobenius norm of the gradient of each
+/// image's own loss with respect to its own input, the standardised pixels fed to the network.
 ///
 /// The batch loss is the sum, not the mean, of the images' losses: each image's input then
 /// gets the gradient of its own loss, whatever the batch size.

@@ -49,7 +49,7 @@ const CANVASES = {
 const MIN_NEW_COLOURED_PIXELS = 50;
 
 // A chart is redrawn at most every 100 ms (charts.js), so its last drawing can come this long
-// after the status line says done.
+// after the status line shows done.
 const CHART_SETTLE_MS = 300;
 
 // Three runs of 6 epochs recorded every 2 epochs: epochs 0, 2, 4 and 6 of each.
