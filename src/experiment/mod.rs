@@ -1,5 +1,6 @@
 //! The experiments: each turns a validated config into chunks of progress and a summary.
 
+pub mod bench;
 pub mod fit;
 pub mod generalization;
 pub mod gradnorm;

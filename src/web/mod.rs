@@ -19,9 +19,11 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
+mod bench;
 mod generalization;
 mod optimization;
 
+pub use bench::*;
 pub use generalization::*;
 pub use optimization::*;
 

@@ -1,6 +1,6 @@
 //! Argument parsing and exit codes of the `gradlab` command line.
 
-use crate::{data, fit, generalization, gradnorm, minratio, mnist, pca};
+use crate::{bench, data, fit, generalization, gradnorm, minratio, mnist, pca};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -31,6 +31,8 @@ enum Command {
     Interpolate(generalization::GeneralizationArgs),
     /// Metrics and input sensitivity of models trained with batch sizes 16 to 4096.
     Sensitivity(generalization::GeneralizationArgs),
+    /// Time training steps of a benchmark workload and print milliseconds per step as JSON.
+    Bench(bench::BenchArgs),
     /// Prepare data files.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -57,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Capacity(args) => generalization::capacity(args),
         Command::Interpolate(args) => generalization::interpolate(args),
         Command::Sensitivity(args) => generalization::sensitivity(args),
+        Command::Bench(args) => bench::run(args),
         Command::Data(command) => data::run(command),
     };
     match result {

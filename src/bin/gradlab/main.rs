@@ -1,6 +1,8 @@
 //! The `gradlab` command line: runs the experiments natively and writes CSV, JSON and SVG.
 
 #[cfg(not(target_arch = "wasm32"))]
+mod bench;
+#[cfg(not(target_arch = "wasm32"))]
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 mod data;
