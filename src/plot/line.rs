@@ -230,13 +230,13 @@ fn draw_legend<DB: DrawingBackend>(
         let (start, end) = ((px(2.0), y), (px(26.0), y));
         match look.dash {
             None => area.draw(&PathElement::new(vec![start, end], look.style))?,
-            Some(_) => {
-                let gap = px(3.0);
-                for x in (start.0..end.0).step_by((gap * 2).max(2) as usize) {
-                    area.draw(&PathElement::new(
-                        vec![(x, y), ((x + gap).min(end.0), y)],
-                        look.style,
-                    ))?;
+            // The sample repeats the series' own dash and gap, so long and short dashes
+            // stay told apart in the legend.
+            Some((dash, gap)) => {
+                let period = (dash + gap).max(2) as usize;
+                for x in (start.0..end.0).step_by(period) {
+                    let dash_end = (x + dash as i32).min(end.0);
+                    area.draw(&PathElement::new(vec![(x, y), (dash_end, y)], look.style))?;
                 }
             }
         }
