@@ -26,7 +26,8 @@
 //   {type: 'details', runId, count}            send the test details of the MNIST trainer kept
 //                                              from run `runId`, then free it
 //   {type: 'release', runId}                   free the MNIST trainer kept from run `runId`
-// Messages to the page, each with `kind`, `runId` and `model`:
+// Messages to the page, each with `kind`, `runId`, `model` and `wasmBytes` (the size of the
+// worker's wasm memory in bytes):
 //   progress  fit: epoch, epochs, step, steps, loss, bestLoss, points (new [epoch, loss] pairs),
 //             state ('running' | 'done' | 'diverged'), divergedEpoch
 //             mnist: epoch, epochs, step, steps, images, points (new [fractional epoch, mean
@@ -83,6 +84,7 @@ const GENERALIZATION_EXPERIMENTS = new Set([
   'sensitivity',
 ]);
 
+let wasmMemory = null;
 let initError = null;
 let activeRun = null;
 // The finished MNIST run whose trainer stays until the page requests its details or releases
@@ -110,15 +112,18 @@ self.addEventListener('message', (event) => {
 
 function initialize(module) {
   try {
-    initSync({ module });
+    wasmMemory = initSync({ module }).memory;
   } catch (error) {
     initError = `The WebAssembly module failed to initialize in a worker: ${error.message}`;
     self.postMessage({ kind: 'error', runId: null, model: null, message: initError });
   }
 }
 
+// Every message carries the size of the wasm memory, which only grows, so its largest value
+// is the worker's peak; the benchmark reads it.
 function post(run, kind, fields = {}, transfer = []) {
-  self.postMessage({ kind, runId: run.runId, model: run.model, ...fields }, transfer);
+  const wasmBytes = wasmMemory?.buffer.byteLength ?? null;
+  self.postMessage({ kind, runId: run.runId, model: run.model, wasmBytes, ...fields }, transfer);
 }
 
 function start(message) {
