@@ -2,7 +2,7 @@
 // function, one Web Worker per model. app.js lists the ids this page reads.
 
 import { ChartView, FrameScheduler, fitChart, lossChart, watchPixelRatio } from './charts.js';
-import { SettingsForm } from './form.js';
+import { SettingsForm, recordRunConfig } from './form.js';
 import { WorkerPool } from './pool.js';
 import {
   ProgressView,
@@ -108,11 +108,16 @@ export class FitPage {
     this.invalidateCharts();
   }
 
-  /** Reads and validates the form; returns the config, or null after showing the errors. */
-  validatedConfig() {
+  /** Reads and validates the form; returns the config and every problem, without showing them. */
+  settingsProblems() {
     const { config, errors } = this.form.read();
     const rangeErrors = JSON.parse(this.bindings.validateFitConfig(JSON.stringify(config)));
-    const problems = [...errors, ...rangeErrors];
+    return { config, problems: [...errors, ...rangeErrors] };
+  }
+
+  /** Reads and validates the form; returns the config, or null after showing the errors. */
+  validatedConfig() {
+    const { config, problems } = this.settingsProblems();
     this.form.showErrors(problems);
     if (problems.length === 0) {
       return config;
@@ -146,6 +151,7 @@ export class FitPage {
       this.receive(message),
     );
     this.run = this.createRun(previous.id + 1, config, 'running');
+    recordRunConfig(this.form.form, config);
     const recordEvery = Math.ceil(config.epochs / MAX_LOSS_POINTS);
     const names = this.run.models.map((model) => model.name);
     this.pool.start(this.run.id, names, { experiment: 'fit', config, recordEvery });
