@@ -65,7 +65,11 @@ import { FitPage } from './fit-page.js';
 import { MnistPage } from './mnist-page.js';
 import { GeneralizationPage } from './generalization-page.js';
 import { OptimizationPage } from './optimization-page.js';
+import { ShareBar } from './share.js';
 import { ExperimentTabs } from './tabs.js';
+import { TABS } from './url-hash.js';
+import { UrlNotice } from './url-notice.js';
+import { UrlState, bindPage } from './url-state.js';
 import { loadWasm } from './wasm.js';
 
 function showLoadError(error) {
@@ -98,14 +102,21 @@ async function boot() {
   let mnistPage = null;
   let mnistOpened = false;
   let generalizationPage = null;
-  const tabs = new ExperimentTabs(document.getElementById('experiment-tabs'), (name) => {
+  let urlState = null;
+  let shareBar = null;
+  const tabs = new ExperimentTabs(document.getElementById('experiment-tabs'), (name, { user }) => {
     if (name === 'mnist') {
       mnistOpened = true;
       mnistPage?.activate();
     } else if (name === 'generalization') {
       generalizationPage?.activate();
     }
+    urlState?.tabSelected(name, user);
+    shareBar?.showTab(name);
   });
+  const notice = new UrlNotice(document.getElementById('url-notice'));
+  urlState = new UrlState(notice, { selectTab: (name) => tabs.select(name) });
+  shareBar = new ShareBar(urlState);
   tabs.selectFromHash();
   let loaded;
   try {
@@ -116,13 +127,16 @@ async function boot() {
   }
   const { bindings, module } = loaded;
   const fitCatalog = JSON.parse(bindings.fitCatalog());
-  new FitPage(bindings, module, fitCatalog);
+  bindPage(urlState, 'fit', new FitPage(bindings, module, fitCatalog));
   const mnistCatalog = JSON.parse(bindings.mnistCatalog());
   mnistPage = new MnistPage(bindings, module, mnistCatalog);
+  bindPage(urlState, 'mnist', mnistPage);
   if (mnistOpened) {
     mnistPage.activate();
   }
-  new OptimizationPage(bindings, module, JSON.parse(bindings.optimizationCatalog()), fitCatalog);
+  const optimizationCatalog = JSON.parse(bindings.optimizationCatalog());
+  const optimizationPage = new OptimizationPage(bindings, module, optimizationCatalog, fitCatalog);
+  bindPage(urlState, 'optimization', optimizationPage);
   generalizationPage = new GeneralizationPage(
     bindings,
     module,
@@ -131,6 +145,23 @@ async function boot() {
     mnistPage.digits,
     mnistCatalog.held_out_share,
   );
+  bindPage(urlState, 'generalization', generalizationPage);
+  restoreFromUrl(urlState);
+}
+
+/**
+ * Fills the forms from the URL fragment, now and whenever the fragment changes, scrolls to
+ * the section the URL names, and starts training when it asks for autostart.
+ */
+function restoreFromUrl(urlState) {
+  const { tab, section, autostart } = urlState.apply(window.location.hash);
+  window.addEventListener('hashchange', () => urlState.apply(window.location.hash));
+  if (section && section !== TABS[tab].sections[0]) {
+    document.getElementById(`${section}-section`).scrollIntoView();
+  }
+  if (autostart) {
+    urlState.startWhenReady(tab, section);
+  }
 }
 
 boot();
