@@ -11,6 +11,12 @@
 //   #tab-fit, #tab-mnist      the experiment tabs (data-testid tab-fit, tab-mnist), which show
 //                             #panel-fit or #panel-mnist; the URL fragment #mnist opens MNIST
 //   #load-error               why the WebAssembly module failed to load, or a worker failed
+//   #copy-link, #copy-embed   the share bar's buttons (share.js); #share-section picks the
+//                             section to share, #share-message confirms (data-state copied or
+//                             refused) and #share-text shows the text when copying failed
+//   #url-notice               the link's rejected or ignored parameters, one li per problem
+//                             with data-kind and data-parameter (url-notice.js)
+//   data-run-config           on every settings form: the config of its last run, as JSON
 //
 // Deep vs shallow:
 //   #settings                 the form; inputs #function #domain-low #domain-high #points
