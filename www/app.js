@@ -67,6 +67,8 @@
 //   #mnist-confusion          confusion matrix; cells td[data-count][data-true][data-predicted]
 //                             (class diagonal on the diagonal), data-total on the table
 
+// First, so that charts drawn by any page measure their text correctly.
+import './span-style.js';
 import { FitPage } from './fit-page.js';
 import { MnistPage } from './mnist-page.js';
 import { GeneralizationPage } from './generalization-page.js';

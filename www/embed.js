@@ -7,6 +7,8 @@
 // Ids beyond those of index.html's experiment: #embed-title, #embed-summary (the settings),
 // #embed-open (a link to the main page with the same settings), #url-notice.
 
+// First, so that the charts measure their text correctly.
+import './span-style.js';
 import { FitPage } from './fit-page.js';
 import { GeneralizationPage } from './generalization-page.js';
 import { MnistPage } from './mnist-page.js';

@@ -19,13 +19,18 @@ export function showValue(value) {
   return `"${shown}${cut ? '…' : ''}"`;
 }
 
+/** Returns `text` ending in a full stop, as the validation's messages may not. */
+function asSentence(text) {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 /** Returns the sentence that describes one entry of the notice. */
 export function describeEntry(entry) {
   switch (entry.kind) {
     case 'invalid':
       return (
-        `${showValue(entry.parameter)} = ${showValue(entry.value)} is invalid: ` +
-        `${entry.reason} It was replaced by ${showValue(entry.replacement)}.`
+        `${showValue(entry.parameter)} = ${showValue(entry.value)} was rejected. ` +
+        `${asSentence(entry.reason)} It was replaced by ${showValue(entry.replacement)}.`
       );
     case 'unknown':
       return (
@@ -63,7 +68,7 @@ export function describeEntry(entry) {
 
 export class UrlNotice {
   /**
-   * Uses `element`, which holds a `.url-notice-list` list and a `.url-notice-close` button,
+   * Uses `element`, which contains a `.url-notice-list` list and a `.url-notice-close` button,
    * and stays hidden while there is nothing to report.
    */
   constructor(element) {

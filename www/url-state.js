@@ -346,10 +346,14 @@ export class UrlState {
   }
 
   sortSetting(tab, bindings, key, value, values, notices) {
-    const hasSections = TABS[tab].sections.length > 0;
-    const dot = key.indexOf('.');
-    const name = hasSections && dot > 0 ? key.slice(0, dot) : '';
-    const setting = hasSections ? (dot > 0 ? key.slice(dot + 1) : null) : key;
+    // Keys of a tab with sections are <section>.<setting>; the others are the setting alone.
+    let name = '';
+    let setting = key;
+    if (TABS[tab].sections.length > 0) {
+      const dot = key.indexOf('.');
+      name = dot > 0 ? key.slice(0, dot) : '';
+      setting = dot > 0 ? key.slice(dot + 1) : null;
+    }
     if (name !== '' && TABS[tab].sections.includes(name) && !bindings.has(name)) {
       // A section that this page does not show, such as another section in embed.html.
       return;
