@@ -142,6 +142,72 @@ test('generalization section restores from link', async () => {
   await context.close();
 });
 
+test('mnist settings restore from link', async () => {
+  const hash = '#mnist?epochs=3&batch_size=128&learning_rate=0.001&engine=ndarray&seed=2';
+  const { context, page, problems } = await openMain(hash);
+  assert.equal(await page.locator('#tab-mnist').getAttribute('aria-selected'), 'true');
+  assert.equal(await value(page, 'mnist-epochs'), '3');
+  assert.equal(await value(page, 'mnist-batch-size'), '128');
+  assert.equal(await value(page, 'mnist-learning-rate'), '0.001');
+  assert.equal(await value(page, 'mnist-engine'), 'ndarray');
+  assert.equal(await value(page, 'mnist-seed'), '2');
+  assert.equal(await page.getByTestId('url-notice').isVisible(), false);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('every section restores its seed', async () => {
+  const sections = {
+    optimization: ['pca', 'gradnorm', 'minratio'],
+    generalization: ['random-labels', 'capacity', 'interpolate', 'sensitivity'],
+  };
+  for (const [tab, names] of Object.entries(sections)) {
+    const query = names.map((name, index) => `${name}.seed=${index + 20}`).join('&');
+    const { context, page, problems } = await openMain(`#${tab}?${query}`);
+    for (const [index, name] of names.entries()) {
+      assert.equal(await value(page, `${name}-seed`), String(index + 20), name);
+    }
+    assert.equal(await locationHash(page), `#${tab}?${query}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
+test('changed fragment applies its settings', async () => {
+  const { context, page, problems } = await openMain('#fit?points=600');
+  await page.evaluate(() => {
+    window.location.hash = '#optimization?section=minratio&minratio.runs=5';
+  });
+  const tab = page.locator('#tab-optimization');
+  await page.waitForFunction(() => document.getElementById('minratio-runs').value === '5');
+  assert.equal(await tab.getAttribute('aria-selected'), 'true');
+  assert.equal(await value(page, 'share-section'), 'minratio');
+  // The fit form keeps its settings, since the new fragment is about another tab.
+  assert.equal(await value(page, 'points'), '600');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('oversized parameters are ignored', async () => {
+  const long = await openMain(`#fit?points=500&seed=${'7'.repeat(5000)}`);
+  const longEntries = await noticeEntries(long.page);
+  assert.equal(longEntries[0]?.kind, 'too-long');
+  assert.equal(await value(long.page, 'points'), '1000');
+  await long.context.close();
+
+  const query = Array.from({ length: 150 }, (_, index) => `key${index}=1`).join('&');
+  const many = await openMain(`#fit?${query}`);
+  const manyEntries = await noticeEntries(many.page);
+  assert.equal(manyEntries[0]?.kind, 'too-many');
+  // One entry for the count and one per unknown key of the 100 read: 12 are listed and the
+  // other 89 counted in one more item.
+  assert.equal(manyEntries.length, 13);
+  assert.match(manyEntries[12].text, /^89 more problems/);
+  assert.deepEqual(long.problems, []);
+  assert.deepEqual(many.problems, []);
+  await many.context.close();
+});
+
 test('hostile values rejected field by field', async () => {
   const query = Object.entries(HOSTILE)
     .map(([key, text]) => `${key}=${encodeURIComponent(text)}`)
@@ -173,6 +239,18 @@ test('hostile values rejected field by field', async () => {
   await page.click('#train');
   await waitForState(page, 'status', ['done'], 60_000);
   assert.equal((await runConfig(page, 'settings')).epochs, 30);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('invalid combination falls back', async () => {
+  // Each value is valid alone, but the PCA's default batch of 50 exceeds 20 points.
+  const { context, page, problems } = await openMain('#optimization?pca.points=20&pca.seed=4');
+  const entries = await noticeEntries(page);
+  const points = entries.find((entry) => entry.parameter === 'pca.points');
+  assert.match(points?.text ?? '', /batch_size: 50 exceeds the 20 sample points/);
+  assert.equal(await value(page, 'pca-points'), '1000');
+  assert.equal(await value(page, 'pca-seed'), '1');
   assert.deepEqual(problems, []);
   await context.close();
 });
