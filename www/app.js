@@ -159,12 +159,13 @@ async function boot() {
 
 /**
  * Fills the forms from the URL fragment, now and whenever the fragment changes, scrolls to
- * the section the URL names, and starts training when it asks for autostart.
+ * the section the URL names unless the notice at the top lists problems, and starts training
+ * when the URL asks for autostart.
  */
 function restoreFromUrl(urlState) {
-  const { tab, section, autostart } = urlState.apply(window.location.hash);
+  const { tab, section, autostart, notices } = urlState.apply(window.location.hash);
   window.addEventListener('hashchange', () => urlState.apply(window.location.hash));
-  if (section && section !== TABS[tab].sections[0]) {
+  if (notices.length === 0 && section && section !== TABS[tab].sections[0]) {
     document.getElementById(`${section}-section`).scrollIntoView();
   }
   if (autostart) {
