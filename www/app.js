@@ -160,7 +160,7 @@ async function boot() {
 /**
  * Fills the forms from the URL fragment, now and whenever the fragment changes, scrolls to
  * the section the URL names unless the notice at the top lists problems, and starts training
- * when the URL asks for autostart.
+ * when the URL contains autostart=1.
  */
 function restoreFromUrl(urlState) {
   const { tab, section, autostart, notices } = urlState.apply(window.location.hash);

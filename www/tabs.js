@@ -26,7 +26,7 @@ export class ExperimentTabs {
     this.select(known ? name : this.tabs[0].dataset.experiment);
   }
 
-  /** Shows experiment `name`. `user` tells onSelect that the user switched. */
+  /** Shows experiment `name`. `user` is passed to onSelect: true when the user switched. */
   select(name, { focus = false, user = false } = {}) {
     for (const tab of this.tabs) {
       const selected = tab.dataset.experiment === name;
