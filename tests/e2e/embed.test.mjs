@@ -82,6 +82,9 @@ test('autostart trains on load', async () => {
   assert.equal((await runConfig(page, 'gradnorm-settings')).epochs, 40);
   assert.equal(Number(await page.locator('#gradnorm-step-counter').getAttribute('data-step')), 40);
   assert.equal(await page.getByTestId('url-notice').isVisible(), false);
+  // The link to the main page keeps the settings but not autostart.
+  const open = await page.locator('#embed-open').getAttribute('href');
+  assert.equal(open, 'index.html#optimization?section=gradnorm&gradnorm.epochs=40');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -208,6 +208,17 @@ test('oversized parameters are ignored', async () => {
   await many.context.close();
 });
 
+test('autostart trains on main page', async () => {
+  const hash = '#optimization?section=gradnorm&gradnorm.epochs=20&autostart=1';
+  const { context, page, problems } = await openMain(hash);
+  await waitForState(page, 'gradnorm-status', ['done'], 60_000);
+  assert.equal((await runConfig(page, 'gradnorm-settings')).epochs, 20);
+  // The rewritten URL drops autostart, so a reload does not train again.
+  assert.equal(await locationHash(page), '#optimization?section=gradnorm&gradnorm.epochs=20');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('hostile values rejected field by field', async () => {
   const query = Object.entries(HOSTILE)
     .map(([key, text]) => `${key}=${encodeURIComponent(text)}`)
