@@ -135,6 +135,9 @@ async function boot() {
   if (applied.autostart) {
     urlState.startWhenReady(tab, section);
   }
+  // A course page that changes only the fragment of the frame's src gets no new document, so
+  // the demo reloads to show the new experiment or settings.
+  window.addEventListener('hashchange', () => window.location.reload());
 }
 
 boot();

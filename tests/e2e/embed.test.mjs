@@ -104,6 +104,18 @@ test('autostart waits for valid settings', async () => {
   await context.close();
 });
 
+test('changed fragment reloads the demo', async () => {
+  const { context, page, problems } = await openRecorded(browser, `${server.url}embed.html#fit`);
+  await waitForState(page, 'status', ['ready']);
+  await page.evaluate(() => {
+    window.location.hash = '#mnist?epochs=2';
+  });
+  await page.getByTestId('embed-title').filter({ hasText: 'MNIST' }).waitFor();
+  assert.match(await page.getByTestId('embed-summary').textContent(), /Epochs: 2/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('embed charts follow frame size', async () => {
   const url = `${server.url}embed.html#generalization?section=capacity`;
   const viewport = { width: 900, height: 560 };
