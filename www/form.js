@@ -42,6 +42,14 @@ function notANumber(text, sample) {
   return `${quoted} is not a finite number; enter one such as ${sample}.`;
 }
 
+/**
+ * Stores the config a run started with in the form's data-run-config, as JSON, so a test or
+ * a reader in devtools can compare it with the settings a link asked for.
+ */
+export function recordRunConfig(form, config) {
+  form.dataset.runConfig = JSON.stringify(config);
+}
+
 export function addOptions(select, entries) {
   for (const { value, text } of entries) {
     const option = document.createElement('option');
@@ -56,6 +64,9 @@ export class SettingsForm {
   constructor(form, catalog) {
     this.form = form;
     this.catalog = catalog;
+    this.defaults = catalog.defaults;
+    this.targets = catalog.targets;
+    this.inputIdsByKey = INPUT_IDS_BY_KEY;
     this.input = (id) => form.querySelector(`#${id}`);
     const targets = catalog.targets.map((t) => ({
       value: t.name,
@@ -233,6 +244,10 @@ const MNIST_INPUT_IDS_BY_KEY = {
 export class MnistSettingsForm {
   /** Fills the form with the catalog's engines and defaults. */
   constructor(form, catalog) {
+    this.form = form;
+    this.defaults = catalog.defaults;
+    this.targets = [];
+    this.inputIdsByKey = MNIST_INPUT_IDS_BY_KEY;
     this.input = (id) => form.querySelector(`#${id}`);
     addOptions(
       this.input('mnist-engine'),

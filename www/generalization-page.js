@@ -77,21 +77,40 @@ class DigitsSource {
   }
 }
 
+// The section classes by the prefix of their element ids, in page order, with their part of
+// generalizationCatalog().
+const SECTIONS = {
+  'random-labels': [RandomLabelsSection, 'random_labels'],
+  capacity: [CapacitySection, 'capacity'],
+  interpolate: [InterpolationSection, 'interpolate'],
+  sensitivity: [SensitivitySection, 'sensitivity'],
+};
+
 export class GeneralizationPage {
   /**
    * `catalog` is generalizationCatalog(), `fit` is fitCatalog() for the engines, `mnistDigits`
-   * the MNIST tab's DigitsPanel and `heldOutShare` mnistCatalog()'s held_out_share.
+   * the MNIST tab's DigitsPanel (or any object whose `dataset` is null) and `heldOutShare`
+   * mnistCatalog()'s held_out_share. `names` lists the sections to build, by id prefix;
+   * embed.html builds one.
    */
-  constructor(bindings, module, catalog, fit, mnistDigits, heldOutShare) {
+  constructor(
+    bindings,
+    module,
+    catalog,
+    fit,
+    mnistDigits,
+    heldOutShare,
+    names = Object.keys(SECTIONS),
+  ) {
     const element = document.getElementById('generalization-digits');
     this.digits = new DigitsSource(bindings, mnistDigits, heldOutShare, element);
     this.digits.render();
-    this.sections = [
-      new RandomLabelsSection(bindings, module, catalog.random_labels, fit, this.digits),
-      new CapacitySection(bindings, module, catalog.capacity, fit, this.digits),
-      new InterpolationSection(bindings, module, catalog.interpolate, fit, this.digits),
-      new SensitivitySection(bindings, module, catalog.sensitivity, fit, this.digits),
-    ];
+    this.sections = new Map(
+      names.map((name) => {
+        const [Section, key] = SECTIONS[name];
+        return [name, new Section(bindings, module, catalog[key], fit, this.digits)];
+      }),
+    );
   }
 
   /** Describes the digits again, since the MNIST tab may have loaded others meanwhile. */

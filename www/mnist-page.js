@@ -11,7 +11,7 @@ import {
   watchPixelRatio,
 } from './charts.js';
 import { DigitsPanel } from './digits-panel.js';
-import { MnistSettingsForm } from './form.js';
+import { MnistSettingsForm, recordRunConfig } from './form.js';
 import { workerData } from './mnist-data.js';
 import { DIGIT_GRID_COUNT, InspectionView, MnistResultsView } from './mnist-view.js';
 import { WorkerPool } from './pool.js';
@@ -124,11 +124,16 @@ export class MnistPage {
     return { id, config, phase, models, counts, stepsPerEpoch, startedAt, finishedAt: null };
   }
 
-  /** Reads and validates the form; returns the config, or null after showing the errors. */
-  validatedConfig() {
+  /** Reads and validates the form; returns the config and every problem, without showing them. */
+  settingsProblems() {
     const { config, errors } = this.form.read();
     const rangeErrors = JSON.parse(this.bindings.validateMnistConfig(JSON.stringify(config)));
-    const problems = [...errors, ...rangeErrors];
+    return { config, problems: [...errors, ...rangeErrors] };
+  }
+
+  /** Reads and validates the form; returns the config, or null after showing the errors. */
+  validatedConfig() {
+    const { config, problems } = this.settingsProblems();
     this.form.showErrors(problems);
     if (problems.length === 0) {
       return config;
@@ -171,6 +176,7 @@ export class MnistPage {
       { stopTimeoutMs: STOP_TIMEOUT_MS },
     );
     this.run = this.createRun(previous.id + 1, config, 'running');
+    recordRunConfig(this.form.form, config);
     const names = this.run.models.map((model) => model.name);
     this.pool.start(this.run.id, names, {
       experiment: 'mnist',

@@ -123,7 +123,9 @@ export class OptimizationForm {
    * maps keys to labels that replace the usual ones.
    */
   constructor(form, prefix, { defaults, choices, targets, hints = {}, labels = {} }) {
+    this.form = form;
     this.prefix = prefix;
+    this.defaults = defaults;
     this.targets = targets;
     this.input = (id) => form.querySelector(`#${id}`);
     this.keys = orderedKeys(defaults);
@@ -147,6 +149,7 @@ export class OptimizationForm {
         inputIdsByKey[key] = [id];
       }
     }
+    this.inputIdsByKey = inputIdsByKey;
     this.fill(defaults);
     const errorIdOf = (key) => `${prefix}-${dashed(key)}-error`;
     this.messages = new FieldMessages(form, inputIdsByKey, errorIdOf);

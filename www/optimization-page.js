@@ -39,13 +39,23 @@ import { GradNormSection } from './gradnorm-section.js';
 import { MinRatioSection } from './minratio-section.js';
 import { PcaSection } from './pca-section.js';
 
+// The sections by the prefix of their element ids, in page order.
+const SECTIONS = {
+  pca: (bindings, module, catalog, fit) => new PcaSection(bindings, module, catalog.pca, fit),
+  gradnorm: (bindings, module, catalog, fit) =>
+    new GradNormSection(bindings, module, catalog.gradnorm, fit),
+  minratio: (bindings, module, catalog, fit) =>
+    new MinRatioSection(bindings, module, catalog.minratio, fit),
+};
+
 export class OptimizationPage {
-  /** `catalog` is optimizationCatalog(); `fit` is fitCatalog(), for targets and engines. */
-  constructor(bindings, module, catalog, fit) {
-    this.sections = [
-      new PcaSection(bindings, module, catalog.pca, fit),
-      new GradNormSection(bindings, module, catalog.gradnorm, fit),
-      new MinRatioSection(bindings, module, catalog.minratio, fit),
-    ];
+  /**
+   * `catalog` is optimizationCatalog(); `fit` is fitCatalog(), for targets and engines.
+   * `names` lists the sections to build, by id prefix; embed.html builds one.
+   */
+  constructor(bindings, module, catalog, fit, names = Object.keys(SECTIONS)) {
+    this.sections = new Map(
+      names.map((name) => [name, SECTIONS[name](bindings, module, catalog, fit)]),
+    );
   }
 }

@@ -6,6 +6,7 @@
 
 import { FrameScheduler } from './charts.js';
 import { downloadCsv } from './csv.js';
+import { recordRunConfig } from './form.js';
 import { OptimizationForm } from './optimization-form.js';
 import { WorkerPool } from './pool.js';
 import { ProgressView, listNames } from './results.js';
@@ -181,12 +182,16 @@ export class OptimizationSection {
     return run.phase === 'running' || run.phase === 'stopping';
   }
 
+  /** Reads and validates the form; returns the config and every problem, without showing them. */
+  settingsProblems() {
+    const { config, errors } = this.form.read();
+    const rangeErrors = JSON.parse(this.validate(JSON.stringify(config)));
+    return { config, problems: [...errors, ...rangeErrors] };
+  }
+
   /** Reads and validates the form. Returns the config, or null after showing the errors. */
   validatedConfig() {
-    const { config, errors } = this.form.read();
-    const json = JSON.stringify(config);
-    const rangeErrors = JSON.parse(this.validate(json));
-    const problems = [...errors, ...rangeErrors];
+    const { config, problems } = this.settingsProblems();
     this.form.showErrors(problems);
     if (problems.length === 0) {
       return config;
@@ -212,6 +217,7 @@ export class OptimizationSection {
     }
     this.trainButton.disabled = true;
     this.run = this.createRun(this.run.id + 1, config, 'running');
+    recordRunConfig(this.form.form, config);
     const indices = this.startIndices(this.run);
     const fields = this.workerFields(config);
     this.poolOfSize(poolSize(indices.length)).startQueued(this.run.id, indices, fields);

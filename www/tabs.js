@@ -1,10 +1,14 @@
 // The experiment switch: a tab list whose tabs show one panel each, following the WAI-ARIA tabs
 // pattern with automatic activation. Arrow keys, Home and End move between tabs. The URL
-// fragment (#fit, #mnist, #optimization or #generalization) names the open experiment, so a
-// link or a reload opens it again.
+// fragment starts with the open experiment's name (#fit, #mnist, #optimization or
+// #generalization, then the settings as url-hash.js describes them), so a link or a reload
+// opens it again.
 
 export class ExperimentTabs {
-  /** Wires the role="tab" buttons of `tablist`; `onSelect(name)` runs after each switch. */
+  /**
+   * Wires the role="tab" buttons of `tablist`. `onSelect(name, {user})` runs after each
+   * switch, with `user` true for a switch by the user, which the URL should follow.
+   */
   constructor(tablist, onSelect) {
     this.tabs = [...tablist.querySelectorAll('[role="tab"]')];
     this.onSelect = onSelect;
@@ -17,12 +21,12 @@ export class ExperimentTabs {
 
   /** Opens the experiment named by the URL fragment, or the first one. */
   selectFromHash() {
-    const name = window.location.hash.slice(1);
+    const name = window.location.hash.slice(1).split('?')[0];
     const known = this.tabs.some((tab) => tab.dataset.experiment === name);
     this.select(known ? name : this.tabs[0].dataset.experiment);
   }
 
-  /** Shows experiment `name`. A switch by the user also goes into the URL fragment. */
+  /** Shows experiment `name`. `user` is passed to onSelect: true when the user switched. */
   select(name, { focus = false, user = false } = {}) {
     for (const tab of this.tabs) {
       const selected = tab.dataset.experiment === name;
@@ -33,10 +37,7 @@ export class ExperimentTabs {
         tab.focus();
       }
     }
-    if (user && window.location.hash !== `#${name}`) {
-      history.replaceState(null, '', `#${name}`);
-    }
-    this.onSelect(name);
+    this.onSelect(name, { user });
   }
 
   handleKey(event) {

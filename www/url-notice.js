@@ -1,0 +1,104 @@
+// The notice that lists the parameters of a link that were rejected or ignored, each with the
+// value it had and what is used instead. Values from the URL are shown as text only, cut short
+// and with control and bidirectional formatting characters replaced.
+
+// Values longer than this are cut, and "…" marks the cut.
+const MAX_SHOWN_LENGTH = 40;
+// The notice lists at most this many entries and counts the rest.
+const MAX_SHOWN_ENTRIES = 12;
+
+// C0 and C1 control characters, and the bidirectional overrides and isolates, which could make
+// the shown text read differently from the value.
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Returns `value` quoted, cut to MAX_SHOWN_LENGTH characters and without control characters. */
+export function showValue(value) {
+  const characters = [...value];
+  const cut = characters.length > MAX_SHOWN_LENGTH;
+  const shown = characters.slice(0, MAX_SHOWN_LENGTH).join('').replace(UNSAFE_CHARACTERS, '\ufffd');
+  return `"${shown}${cut ? '…' : ''}"`;
+}
+
+/** Returns `text` ending in a full stop, as the validation's messages may not. */
+function asSentence(text) {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** Returns the sentence that describes one entry of the notice. */
+export function describeEntry(entry) {
+  switch (entry.kind) {
+    case 'invalid':
+      return (
+        `${showValue(entry.parameter)} = ${showValue(entry.value)} was rejected. ` +
+        `${asSentence(entry.reason)} It was replaced by ${showValue(entry.replacement)}.`
+      );
+    case 'unknown':
+      return (
+        `${showValue(entry.parameter)} is not a known parameter, so it was ignored. ` +
+        entry.hint
+      );
+    case 'repeated':
+      return (
+        `${showValue(entry.parameter)} is given ${entry.count} times; the first value was ` +
+        'used and the others were ignored.'
+      );
+    case 'encoding':
+      return (
+        `${showValue(entry.text)} is not valid percent-encoding, so it was ignored. ` +
+        'Encode "%" as %25.'
+      );
+    case 'too-long':
+      return (
+        `The parameters are ${entry.text} characters long, more than the ${entry.limit} that ` +
+        'are read, so all of them were ignored and the defaults are used.'
+      );
+    case 'too-many':
+      return `The link has ${entry.text} parameters; only the first ${entry.limit} were read.`;
+    case 'unknown-tab':
+      return (
+        `There is no experiment named ${showValue(entry.value)}, so ${entry.replacement} ` +
+        'opened instead. Its parameters were ignored.'
+      );
+    case 'autostart-skipped':
+      return 'Training did not start by itself because of the problems above; press Train.';
+    default:
+      return `${showValue(String(entry.kind))}: unrecognised notice.`;
+  }
+}
+
+export class UrlNotice {
+  /**
+   * Uses `element`, which contains a `.url-notice-list` list and a `.url-notice-close` button,
+   * and stays hidden while there is nothing to report.
+   */
+  constructor(element) {
+    this.element = element;
+    this.list = element.querySelector('.url-notice-list');
+    element.querySelector('.url-notice-close').addEventListener('click', () => this.clear());
+  }
+
+  /** Lists `entries`, or hides the notice when there are none. */
+  show(entries) {
+    const items = entries.slice(0, MAX_SHOWN_ENTRIES).map((entry) => {
+      const item = document.createElement('li');
+      item.dataset.kind = entry.kind;
+      if (entry.parameter !== undefined) {
+        item.dataset.parameter = entry.parameter;
+      }
+      item.textContent = describeEntry(entry);
+      return item;
+    });
+    if (entries.length > MAX_SHOWN_ENTRIES) {
+      const item = document.createElement('li');
+      item.textContent = `${entries.length - MAX_SHOWN_ENTRIES} more problems are not listed.`;
+      items.push(item);
+    }
+    this.list.replaceChildren(...items);
+    this.element.dataset.count = String(entries.length);
+    this.element.hidden = entries.length === 0;
+  }
+
+  clear() {
+    this.show([]);
+  }
+}
