@@ -5,6 +5,7 @@
 #   ./build.sh build         release wasm into www/pkg/ and generated data into www/data/
 #   ./build.sh serve [PORT]  build, then serve www/ on http://127.0.0.1:PORT (default 8000)
 #   ./build.sh test          run every test: native, wasm in headless Chromium, end to end
+#   ./build.sh bench [ROUNDS]  time training steps against TF.js, ConvNetJS and PyTorch
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")" && pwd)
@@ -140,13 +141,31 @@ run_tests() {
   test_page
 }
 
+# The benchmark's peers live in bench/package.json, apart from the test tools, so the tests
+# never download TensorFlow.js.
+bench() {
+  local rounds=${1:-5}
+  build
+  say "building the native gradlab command (the benchmark's native engine)"
+  cargo test --release --no-run
+  if [[ ! -d bench/node_modules/@tensorflow/tfjs-backend-wasm || ! -d bench/node_modules/convnetjs ]]; then
+    say "installing the benchmark's peers of bench/package-lock.json (TensorFlow.js, ConvNetJS)"
+    npm ci --prefix bench --no-audit --no-fund --loglevel=error || fail "npm ci in bench/ failed"
+  fi
+  python3 -c 'import torch' 2>/dev/null ||
+    say "PyTorch is not importable by python3, so the benchmark skips it (pip install torch adds it)"
+  say "running the benchmark, $rounds rounds (several minutes)"
+  node bench/run.mjs "$rounds"
+}
+
 case "${1:-}" in
   setup) setup ;;
   build) build ;;
   serve) serve "${2:-8000}" ;;
   test) run_tests ;;
+  bench) bench "${2:-5}" ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     [[ -z "${1:-}" ]] || fail "unknown command '$1'"
     exit 2
     ;;

@@ -1,0 +1,43 @@
+// A module Web Worker that runs the benchmark's workloads on gradlab's wasm build, with the
+// same messages as peer-worker.js: { type: 'init', engine }, then { type: 'run', workload,
+// warmup, steps, seed }. Its answers add the wasm compile time and the wasm memory size.
+
+const PKG = '/www/pkg';
+let bindings = null;
+let engine = null;
+let memory = null;
+
+async function init(message) {
+  engine = message.engine;
+  bindings = await import(`${PKG}/gradlab.js`);
+  const start = performance.now();
+  const module = await WebAssembly.compileStreaming(fetch(`${PKG}/gradlab_bg.wasm`));
+  const compileMs = performance.now() - start;
+  const exports = await bindings.default({ module_or_path: module });
+  memory = exports.memory;
+  return { type: 'ready', compileMs, initMs: performance.now() - start, version: 'wasm' };
+}
+
+function run(message) {
+  const workload = new bindings.BenchWorkload(message.workload, engine, message.seed);
+  for (let i = 0; i < message.warmup; i += 1) {
+    workload.step();
+  }
+  const start = performance.now();
+  let loss = NaN;
+  for (let i = 0; i < message.steps; i += 1) {
+    loss = workload.step();
+  }
+  const msPerStep = (performance.now() - start) / message.steps;
+  workload.free();
+  return { type: 'result', msPerStep, loss, memoryBytes: memory.buffer.byteLength };
+}
+
+self.onmessage = async (event) => {
+  try {
+    const message = event.data;
+    self.postMessage(message.type === 'init' ? await init(message) : run(message));
+  } catch (error) {
+    self.postMessage({ type: 'error', message: String(error?.message ?? error) });
+  }
+};

@@ -1,0 +1,185 @@
+// Turns bench/results.json into the printed table and the Markdown page bench/RESULTS.md, so
+// every figure on that page comes from a run of bench/run.mjs.
+
+const REFERENCE = 'gradlab wasm flex, Chromium worker';
+const WASM_LIMIT_BYTES = 1_500_000;
+
+const NOTES = [
+  'Each step is a forward pass, a backward pass, an optimizer update and the loss read back ' +
+    'to the host. Warm-up steps run first on every engine and are not timed.',
+  'Workload A: MLP 1-5-10-10-10-10-10-5-1, LeakyReLU 0.01, full batch of 1000 points of ' +
+    'x sigmoid(x) with x uniform in [-5, 5], MSE, Adam lr 0.0011.',
+  'Workload B: conv 5x5 1->8, ReLU, max-pool 2x2, conv 5x5 8->16, ReLU, max-pool 2x2, ' +
+    'dense 256->64, ReLU, dense 64->10, softmax cross-entropy, batch 64 of random 28x28 ' +
+    'images, Adam lr 0.001.',
+  'ConvNetJS has no Adam and no LeakyReLU: it runs AdaDelta (two running averages per ' +
+    'weight, about the cost of Adam) and ReLU, and trains one example at a time.',
+  "TF.js's wasm backend has no kernel for the convolution filter gradient " +
+    '(Conv2DBackpropFilter), so it cannot train workload B; it is reported as failed there.',
+  'PyTorch runs with torch.set_num_threads(1) when python3 can import torch; otherwise it ' +
+    'is skipped.',
+];
+
+function stats(engine, workload) {
+  return engine.workloads[workload].msPerStep ?? null;
+}
+
+function cell(engine, workload) {
+  const s = stats(engine, workload);
+  if (!s) {
+    return `failed: ${engine.workloads[workload].failed}`.slice(0, 60);
+  }
+  return `${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
+}
+
+function median(results, id, workload) {
+  const engine = results.engines.find((e) => e.id === id);
+  return engine ? (stats(engine, workload)?.median ?? null) : null;
+}
+
+function ratio(results, engine, workload) {
+  const own = stats(engine, workload)?.median;
+  const reference = median(results, REFERENCE, workload);
+  return own && reference ? `${(own / reference).toFixed(2)}x` : '-';
+}
+
+function rows(results) {
+  return results.engines.map((engine) => [
+    engine.id,
+    cell(engine, 'mlp'),
+    ratio(results, engine, 'mlp'),
+    cell(engine, 'cnn'),
+    ratio(results, engine, 'cnn'),
+  ]);
+}
+
+const HEADER = ['engine', 'A ms/step median (range)', 'A vs gradlab', 'B ms/step median (range)', 'B vs gradlab'];
+
+/** Returns each target with the measured value and whether it is met. */
+export function targets(results) {
+  const gradlab = (w) => median(results, REFERENCE, w);
+  const peer = (prefix, w) => {
+    const engine = results.engines.find((e) => e.id.startsWith(prefix));
+    return engine ? (stats(engine, w)?.median ?? null) : null;
+  };
+  const check = (name, value, goal, met) => ({ name, value, goal, met });
+  const speedup = (prefix, w) => (peer(prefix, w) && gradlab(w) ? peer(prefix, w) / gradlab(w) : null);
+  const torch = peer('PyTorch', 'cnn');
+  return [
+    check('B: gradlab / PyTorch (1 thread)', torch ? gradlab('cnn') / torch : null, '<= 1.0', (v) => v <= 1),
+    check('B: ConvNetJS / gradlab', speedup('ConvNetJS', 'cnn'), '>= 20', (v) => v >= 20),
+    check('A: TF.js wasm / gradlab', speedup('TF.js 4 wasm', 'mlp'), '>= 5', (v) => v >= 5),
+    check('A: ConvNetJS / gradlab', speedup('ConvNetJS', 'mlp'), '>= 20', (v) => v >= 20),
+    check('wasm gzipped, MB', results.wasmGzipBytes / 1e6, `<= ${WASM_LIMIT_BYTES / 1e6}`, (v) => v <= WASM_LIMIT_BYTES / 1e6),
+    ...pageTargets(results.page, check),
+  ].map(({ name, value, goal, met }) => ({
+    name,
+    goal,
+    value: value === null ? 'not measured' : value.toFixed(2),
+    met: value === null ? 'unknown' : met(value) ? 'met' : 'not met',
+  }));
+}
+
+const MIB = 2 ** 20;
+
+function pageTargets(page, check) {
+  if (!page) {
+    return [];
+  }
+  const middle = page.startupMs[Math.floor(page.startupMs.length / 2)];
+  const suite = page.experiments.reduce((sum, e) => sum + e.seconds, 0);
+  const peak = Math.max(...page.experiments.map((e) => e.peakWasmBytes)) / MIB;
+  return [
+    check('first chart after navigation, ms (median)', middle, '<= 1000', (v) => v <= 1000),
+    check('nine experiments in the page, s', suite, '<= 600', (v) => v <= 600),
+    check('largest peak wasm memory of a worker, MiB', peak, '<= 256', (v) => v <= 256),
+    check('pca 8 runs, 2 workers / 1 worker', page.pool[2] / page.pool[1], '<= 0.6', (v) => v <= 0.6),
+  ];
+}
+
+function experimentRows(page) {
+  return page.experiments.map((e) => [
+    e.name,
+    e.seconds.toFixed(1),
+    e.state,
+    (e.peakWasmBytes / MIB).toFixed(0),
+  ]);
+}
+
+const EXPERIMENT_HEADER = ['experiment (defaults)', 'seconds', 'end state', 'peak wasm MiB'];
+
+function pageSection(page) {
+  if (!page) {
+    return 'The page measurements were skipped (--skip-page).\n';
+  }
+  const times = page.startupMs.map((t) => t.toFixed(0)).join(', ');
+  return `${markdownTable(EXPERIMENT_HEADER, experimentRows(page))}
+
+First chart drawn after navigation on localhost: ${times} ms over ${page.startupMs.length}
+loads. The PCA experiment's 8 runs took ${page.pool[1].toFixed(1)} s with a pool of one worker
+and ${page.pool[2].toFixed(1)} s with two (navigator.hardwareConcurrency set to 1, then 2).
+`;
+}
+
+function compileLines(results) {
+  return results.engines
+    .filter((e) => e.info.compileMs !== undefined)
+    .map((e) => `${e.id}: wasm compiled in ${e.info.compileMs.toFixed(0)} ms`);
+}
+
+function padded(table) {
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
+  return table.map((row) => row.map((c, i) => String(c).padEnd(widths[i])).join('  ')).join('\n');
+}
+
+/** Returns the plain-text table printed at the end of a run. */
+export function renderTable(results) {
+  const targetRows = targets(results).map((t) => [t.name, t.value, t.goal, t.met]);
+  const page = results.page ? [padded([EXPERIMENT_HEADER, ...experimentRows(results.page)]), ''] : [];
+  return [
+    padded([HEADER, ...rows(results)]),
+    '',
+    ...page,
+    padded([['target', 'measured', 'goal', ''], ...targetRows]),
+    '',
+    ...compileLines(results),
+  ].join('\n');
+}
+
+function markdownTable(header, body) {
+  const line = (row) => `| ${row.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n');
+}
+
+/** Returns the Markdown page of a run. */
+export function renderMarkdown(results) {
+  const targetRows = targets(results).map((t) => [t.name, t.value, t.goal, t.met]);
+  return `# gradlab training benchmark
+
+Generated by \`./build.sh bench\` (bench/run.mjs) from bench/results.json; do not edit by hand.
+
+Run of ${results.date}: ${results.cpu}, ${results.cores} cores, Node ${results.node},
+Chromium ${results.chromium}, ${results.rounds} rounds of ${results.plan.mlp.steps} timed steps
+of A and ${results.plan.cnn.steps} of B per engine, interleaved. Milliseconds per step: median
+and range over the rounds; ratios are medians divided by gradlab wasm flex in a Chromium
+worker (above 1 is slower than gradlab).
+
+${markdownTable(HEADER, rows(results))}
+
+## Targets
+
+${markdownTable(['target', 'measured', 'goal', ''], targetRows)}
+
+The wasm module is ${results.wasmBytes.toLocaleString('en-US')} bytes,
+${results.wasmGzipBytes.toLocaleString('en-US')} gzipped (level 9).
+${compileLines(results).map((line) => `- ${line}`).join('\n')}
+
+## The page
+
+${pageSection(results.page)}
+## How the engines were run
+
+${NOTES.map((note) => `- ${note}`).join('\n')}
+- PyTorch: ${results.torch}.
+`;
+}
