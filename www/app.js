@@ -28,10 +28,16 @@
 //   #rate, #eta               steps per second and estimated time left
 //   #loss-chart, #fit-chart   canvases; data-model-series (model series with points),
 //                             data-model-points, data-draw-count and data-draw-ms describe
-//                             the last drawing
+//                             the last drawing; aria-label summarises it. After every chart
+//                             canvas come its table view, a <details> whose <table> has
+//                             data-testid <canvas id>-table, and its PNG button,
+//                             data-testid <canvas id>-png
 //   table rows [data-model=<name>] with cells data-testid widths-<name>, parameters-<name>,
 //     final-loss-<name> and best-loss-<name> (raw number in data-value) and status-<name>
 //     (data-state idle, running, done, stopped, diverged or error)
+//   #fit-download-loss, #fit-download-predictions, #fit-download-json
+//                             buttons (data-testid as the ids) that save loss.csv,
+//                             predictions.csv and fit.json
 //
 // MNIST (ids start with mnist-, data-testid values as the ids unless given):
 //   #mnist-data-summary       the digits in use; data-source default, upload or none,
@@ -50,6 +56,9 @@
 //   #mnist-eta
 //   #mnist-loss-chart, #mnist-accuracy-chart
 //                             canvases with the data attributes of #loss-chart
+//   #mnist-download-epochs, #mnist-download-confusion, #mnist-download-json
+//                             buttons that save epochs.csv, confusion.csv (of the model shown
+//                             under Test digits) and mnist.json
 //   table rows [data-model=<name>] in #mnist-results-body with cells data-testid
 //     mnist-layers-<name>, mnist-parameters-<name>, mnist-best-accuracy-<name> (fraction in
 //     data-value), mnist-final-loss-<name>, mnist-rate-<name> (images/s) and
@@ -62,11 +71,15 @@
 //                             (class diagonal on the diagonal), data-total on the table
 
 import { ChartView, FrameScheduler, fitChart, lossChart, watchPixelRatio } from './charts.js';
+import { downloadCsv } from './csv.js';
+import { saveRunJson } from './export.js';
 import { SettingsForm } from './form.js';
 import { MnistPage } from './mnist-page.js';
 import { GeneralizationPage } from './generalization-page.js';
 import { OptimizationPage } from './optimization-page.js';
 import { WorkerPool } from './pool.js';
+import { isPressable, setButtonsEnabled } from './run-buttons.js';
+import { fitLossCsv, fitPredictionsCsv, fitSummary } from './run-export.js';
 import { ExperimentTabs } from './tabs.js';
 import {
   ProgressView,
@@ -143,6 +156,11 @@ class FitPage {
     this.progress = new ProgressView(document);
     this.trainButton = document.getElementById('train');
     this.stopButton = document.getElementById('stop');
+    this.exportButtons = {
+      loss: document.getElementById('fit-download-loss'),
+      predictions: document.getElementById('fit-download-predictions'),
+      json: document.getElementById('fit-download-json'),
+    };
     this.run = this.createRun(0, catalog.defaults, 'idle');
     this.createCharts();
     this.listen();
@@ -158,12 +176,14 @@ class FitPage {
       () => lossChart(formula(), models()),
       draw,
       this.scheduler,
+      { name: 'fit-loss' },
     );
     this.fitView = new ChartView(
       document.getElementById('fit-chart'),
       () => fitChart(formula(), this.run.target, models()),
       draw,
       this.scheduler,
+      { name: 'fit-predictions' },
     );
     watchPixelRatio(() => {
       this.lossView.resizeToPixelRatio();
@@ -177,7 +197,21 @@ class FitPage {
       this.train();
     });
     this.stopButton.addEventListener('click', () => this.stop());
+    this.listenForExports();
     document.getElementById('function').addEventListener('change', () => this.previewTarget());
+  }
+
+  /** Saves the charted run: its loss and predictions as CSV, its settings and results as JSON. */
+  listenForExports() {
+    const saveCsv = (build) => {
+      const { filename, header, rows } = build(this.run);
+      downloadCsv(filename, header, rows);
+    };
+    this.exportButtons.loss.addEventListener('click', () => saveCsv(fitLossCsv));
+    this.exportButtons.predictions.addEventListener('click', () => saveCsv(fitPredictionsCsv));
+    this.exportButtons.json.addEventListener('click', () => {
+      saveRunJson('fit', this.run.config, fitSummary(this.run, this.catalog));
+    });
   }
 
   formulaOf(name) {
@@ -244,11 +278,17 @@ class FitPage {
   }
 
   async train() {
+    if (!isPressable(this.trainButton)) {
+      return;
+    }
     const config = this.validatedConfig();
     if (!config) {
       return;
     }
-    this.trainButton.disabled = true;
+    setButtonsEnabled([
+      [this.trainButton, false],
+      [this.stopButton, false],
+    ]);
     const previous = this.run;
     if (this.isActive(previous)) {
       await this.stopRun(previous);
@@ -385,8 +425,17 @@ class FitPage {
     const step = sumOf(run.models, 'step');
     this.progress.renderSteps(step, sumOf(run.models, 'steps'), run.rate.rate(), running);
     this.progress.renderStatus(this.statusText(run), run.phase === 'idle' ? 'ready' : run.phase);
-    this.trainButton.disabled = run.phase === 'stopping';
-    this.stopButton.disabled = !running;
+    setButtonsEnabled([
+      [this.trainButton, run.phase !== 'stopping'],
+      [this.stopButton, running],
+    ]);
+    const hasLoss = run.models.some((model) => model.lossPoints.length > 0);
+    const hasPredictions = run.models.some((model) => model.predictions !== null);
+    setButtonsEnabled([
+      [this.exportButtons.loss, hasLoss],
+      [this.exportButtons.predictions, hasPredictions],
+      [this.exportButtons.json, hasLoss],
+    ]);
   };
 
   statusText(run) {
