@@ -150,7 +150,9 @@ export class MinRatioSection extends OptimizationSection {
       row.append(name, ...Object.values(cells));
       row.addEventListener('click', () => this.select(item.index));
       row.addEventListener('keydown', (event) => {
-        if (event.key === 'Enter') {
+        if (event.key === 'Enter' || event.key === ' ') {
+          // Space would otherwise scroll the page.
+          event.preventDefault();
           this.select(item.index);
         }
       });
