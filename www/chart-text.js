@@ -1,9 +1,12 @@
-// Text versions of a chart, built from the chart object that the wasm module draws: a one-
-// paragraph summary for screen readers (the canvas's aria-label) and the rows of its table
-// view. Line and scatter charts have `series` of `{name, points: [[x, y]]}` and may have a
-// `secondary` axis with series of its own; histograms have `groups` of `{name, values}`.
+// Text versions of a chart, built from the chart object that the wasm module draws: a short
+// summary for screen readers (the canvas's aria-label) and the rows of its table view. Line and
+// scatter charts have `series` of `{name, points: [[x, y]]}` and may have a `secondary` axis
+// with series of its own. Histograms have `groups` of `{name, values}`.
 
-/** Rows a table view shows at most; longer series are thinned evenly. */
+/**
+ * Rows a table view shows. Longer series are thinned evenly, and each keeps its last point, so
+ * a table can have a row per series more.
+ */
 export const MAX_TABLE_ROWS = 300;
 
 /**
@@ -28,7 +31,7 @@ export function tableNumber(value) {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
 }
 
-/** Strips a "(log scale)" note from an axis label; the summary states the scale once. */
+/** Strips a "(log scale)" note from an axis label, because the summary states the scale once. */
 function bareLabel(label) {
   return label.replace(/\s*\(log scale\)\s*$/, '');
 }

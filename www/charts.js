@@ -8,7 +8,7 @@ import { ChartTools } from './chart-table.js';
 // A chart took 10 to 40 ms to draw while three workers trained on a 2-core machine (data-draw-ms
 // in headless Chromium 156), so charts are redrawn at most 10 times a second.
 const MIN_REDRAW_INTERVAL_MS = 100;
-// With prefers-reduced-motion: reduce, a chart changes at most once a second.
+// With prefers-reduced-motion: reduce, a chart is redrawn at most once a second.
 const REDUCED_MOTION_INTERVAL_MS = 1000;
 
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');

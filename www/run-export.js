@@ -1,11 +1,15 @@
-// The files the fit and MNIST experiments save from the page, with the file names, columns and
-// summary keys of the native command line (`gradlab fit` writes loss.csv, predictions.csv and
-// summary.json; `gradlab mnist` writes epochs.csv, confusion.csv and summary.json).
+// The files the fit and MNIST experiments save from the page. They have the file names,
+// columns and summary keys of the native command line: `gradlab fit` writes loss.csv,
+// predictions.csv and summary.json, and `gradlab mnist` writes epochs.csv, confusion.csv and
+// summary.json.
 
 import { lossPointsWithLatest } from './charts.js';
 import { formatF32 } from './csv.js';
 
-/** Returns a model's status as the command line's summary.json has it, plus 'stopped'. */
+/**
+ * Returns a model's status as the command line's summary.json has it. The page has the states
+ * running, stopped and error besides the command line's done and diverged.
+ */
 function statusOf(state, key, at) {
   return state === 'diverged' ? { state, [key]: at } : { state };
 }

@@ -14,12 +14,6 @@ export async function download(page, selector) {
   return { name: saved.suggestedFilename(), bytes: Buffer.concat(chunks) };
 }
 
-/** Presses `key` and returns the file the page then saves. */
-export async function downloadByKey(page, key) {
-  const [saved] = await Promise.all([page.waitForEvent('download'), page.keyboard.press(key)]);
-  return saved.suggestedFilename();
-}
-
 /**
  * Returns whether `bytes` start with the PNG signature, and the width and height from the
  * IHDR chunk that must follow it.
@@ -71,7 +65,7 @@ export async function focusedElement(page) {
   });
 }
 
-/** Presses Tab until the element with id `id` has the focus; fails after `maxPresses`. */
+/** Presses Tab until the element with id `id` has the focus, or throws after `maxPresses`. */
 export async function tabTo(page, id, maxPresses = 80) {
   for (let press = 0; press < maxPresses; press += 1) {
     if ((await focusedElement(page)).id === id) {
