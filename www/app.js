@@ -65,7 +65,8 @@
 //     mnist-status-<name> (data-state as status-<name>)
 //   #mnist-inspection         section on the most accurate model; data-state pending, shown,
 //                             none or failed, data-model its name
-//   #mnist-digit-grid         canvas of the first test digits; data-digits, data-mistakes
+//   #mnist-digit-grid         canvas of the first test digits; data-digits, data-mistakes;
+//                             the button data-testid mnist-digit-grid-png saves it
 //   #mnist-digit-caption      the grid's caption, naming each mistake
 //   #mnist-confusion          confusion matrix; cells td[data-count][data-true][data-predicted]
 //                             (class diagonal on the diagonal), data-total on the table

@@ -281,6 +281,13 @@ test('MNIST exports match results table', async () => {
   const shownTotal = await page.locator('#mnist-confusion').getAttribute('data-total');
   assert.equal(total, Number(shownTotal));
 
+  const digits = await download(page, '[data-testid="mnist-digit-grid-png"]');
+  assert.equal(digits.name, 'mnist-digits.png');
+  const digitsHeader = readPngHeader(digits.bytes);
+  const grid = await canvasSizes(page, 'mnist-digit-grid');
+  assert.equal(digitsHeader.width, grid.width);
+  assert.equal(digitsHeader.height, grid.height);
+
   const json = await downloadText(page, '#mnist-download-json');
   assert.equal(json.name, 'mnist.json');
   const record = JSON.parse(json.text);
