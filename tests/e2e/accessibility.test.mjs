@@ -13,10 +13,26 @@ import {
   waitForMnistStatus,
   waitForStatus,
 } from './helpers.mjs';
-import { accessibleNames, focusedElement, tabTo } from './export-helpers.mjs';
+import { accessibleNames, contrastRatio, focusedElement, tabTo } from './export-helpers.mjs';
 import { startServer } from './server.mjs';
 
 const TABS = ['fit', 'mnist', 'optimization', 'generalization'];
+// Text whose colour carries meaning, as HTML placed inside an element with the given
+// background: error messages, model states, and table cells marked by colour.
+const MEANINGFUL_TEXT = [
+  { html: '<p class="status" data-state="failed">x</p>', background: '#ffffff' },
+  { html: '<p class="status" data-state="invalid">x</p>', background: '#ffffff' },
+  { html: '<p class="field-error">x</p>', background: '#f6f8fa' },
+  { html: '<p class="data-error">x</p>', background: '#fef3f2' },
+  { html: '<p class="load-error">x</p>', background: '#fef3f2' },
+  { html: '<table><tr><td class="model-status" data-state="done">x</td></tr></table>' },
+  { html: '<table><tr><td class="model-status" data-state="diverged">x</td></tr></table>' },
+  { html: '<table><tr><td data-reached="false">x</td></tr></table>', background: '#ddf4ff' },
+  { html: '<table class="confusion"><tr><td class="number zero">0</td></tr></table>' },
+  { html: '<p class="counters">x</p>', background: '#ffffff' },
+];
+// WCAG 2 level AA for normal text.
+const MIN_TEXT_CONTRAST = 4.5;
 // Redraws counted over this window while a run trains.
 const WINDOW_MS = 3000;
 
@@ -234,5 +250,35 @@ test('reduced motion slows chart redraws', async () => {
   await page.click('#stop');
   await waitForStatus(page, ['stopped'], 5000);
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('meaningful colours reach AA contrast', async () => {
+  const { context, page } = await openPage(browser, server.url);
+  for (const { html, background = '#ffffff' } of MEANINGFUL_TEXT) {
+    const colours = await page.evaluate(
+      ({ markup, fill }) => {
+        const host = document.createElement('div');
+        host.style.background = fill;
+        host.innerHTML = markup;
+        document.body.append(host);
+        const text = host.querySelector('p, td');
+        const colour = getComputedStyle(text).color;
+        const own = getComputedStyle(text).backgroundColor;
+        host.remove();
+        // A transparent element shows the host's background.
+        return { colour, background: own === 'rgba(0, 0, 0, 0)' ? fill : own };
+      },
+      { markup: html, fill: background },
+    );
+    const backgroundRgb = colours.background.startsWith('#')
+      ? `rgb(${[1, 3, 5].map((i) => parseInt(colours.background.slice(i, i + 2), 16))})`
+      : colours.background;
+    const ratio = contrastRatio(colours.colour, backgroundRgb);
+    assert.ok(
+      ratio >= MIN_TEXT_CONTRAST,
+      `${html}: ${colours.colour} on ${backgroundRgb} has contrast ${ratio.toFixed(2)}`,
+    );
+  }
   await context.close();
 });

@@ -106,3 +106,19 @@ export async function accessibleNames(page, selector) {
   await session.detach();
   return names;
 }
+
+/** Returns the WCAG 2 relative luminance of an `rgb(r, g, b)` or `rgba(...)` colour. */
+function luminance(colour) {
+  const [r, g, b] = colour.match(/[\d.]+/g).slice(0, 3).map(Number);
+  const linear = (channel) => {
+    const value = channel / 255;
+    return value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+}
+
+/** Returns the WCAG 2 contrast ratio of two opaque CSS colours, from 1 to 21. */
+export function contrastRatio(foreground, background) {
+  const [light, dark] = [luminance(foreground), luminance(background)].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}
