@@ -34,10 +34,16 @@
 //   #rate, #eta               steps per second and estimated time left
 //   #loss-chart, #fit-chart   canvases; data-model-series (model series with points),
 //                             data-model-points, data-draw-count and data-draw-ms describe
-//                             the last drawing
+//                             the last drawing; aria-label summarises it. After every chart
+//                             canvas come its table view, a <details> whose <table> has
+//                             data-testid <canvas id>-table, and its PNG button,
+//                             data-testid <canvas id>-png
 //   table rows [data-model=<name>] with cells data-testid widths-<name>, parameters-<name>,
 //     final-loss-<name> and best-loss-<name> (raw number in data-value) and status-<name>
 //     (data-state idle, running, done, stopped, diverged or error)
+//   #fit-download-loss, #fit-download-predictions, #fit-download-json
+//                             buttons (data-testid as the ids) that save loss.csv,
+//                             predictions.csv and fit.json
 //
 // MNIST (ids start with mnist-, data-testid values as the ids unless given):
 //   #mnist-data-summary       the digits in use; data-source default, upload or none,
@@ -56,13 +62,17 @@
 //   #mnist-eta
 //   #mnist-loss-chart, #mnist-accuracy-chart
 //                             canvases with the data attributes of #loss-chart
+//   #mnist-download-epochs, #mnist-download-confusion, #mnist-download-json
+//                             buttons that save epochs.csv, confusion.csv (of the model shown
+//                             under Test digits) and mnist.json
 //   table rows [data-model=<name>] in #mnist-results-body with cells data-testid
 //     mnist-layers-<name>, mnist-parameters-<name>, mnist-best-accuracy-<name> (fraction in
 //     data-value), mnist-final-loss-<name>, mnist-rate-<name> (images/s) and
 //     mnist-status-<name> (data-state as status-<name>)
 //   #mnist-inspection         section on the most accurate model; data-state pending, shown,
 //                             none or failed, data-model its name
-//   #mnist-digit-grid         canvas of the first test digits; data-digits, data-mistakes
+//   #mnist-digit-grid         canvas of the first test digits; data-digits, data-mistakes;
+//                             the button data-testid mnist-digit-grid-png saves it
 //   #mnist-digit-caption      the grid's caption, naming each mistake
 //   #mnist-confusion          confusion matrix; cells td[data-count][data-true][data-predicted]
 //                             (class diagonal on the diagonal), data-total on the table

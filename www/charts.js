@@ -1,10 +1,22 @@
 // Canvas charts drawn by the wasm module. Each canvas keeps its backing store at device
-// resolution. It is redrawn in an animation frame, at most every MIN_REDRAW_INTERVAL_MS, and
-// only after its data, its size or the device pixel ratio changed.
+// resolution. It is redrawn in an animation frame, at most every MIN_REDRAW_INTERVAL_MS (or
+// REDUCED_MOTION_INTERVAL_MS), and only after its data, its size or the device pixel ratio
+// changed. Under each canvas ChartTools adds a table view and a PNG button.
+
+import { ChartTools } from './chart-table.js';
 
 // A chart took 10 to 40 ms to draw while three workers trained on a 2-core machine (data-draw-ms
 // in headless Chromium 156), so charts are redrawn at most 10 times a second.
 const MIN_REDRAW_INTERVAL_MS = 100;
+// With prefers-reduced-motion: reduce, a chart is redrawn at most once a second.
+const REDUCED_MOTION_INTERVAL_MS = 1000;
+
+const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
+
+/** Returns the minimum time between two drawings of a chart, from the live media query. */
+function redrawIntervalMs() {
+  return reducedMotion.matches ? REDUCED_MOTION_INTERVAL_MS : MIN_REDRAW_INTERVAL_MS;
+}
 
 /** Runs the callbacks requested since the last animation frame, each once, in that frame. */
 export class FrameScheduler {
@@ -66,9 +78,12 @@ export class ChartView {
    * `buildChart` returns the chart object it expects, such as `{title, x_label, y_label, log_y,
    * y_limits?, series}` for drawLineChart, or null to leave the canvas blank. `onDrawn(result,
    * chart)` receives what `draw` returned, such as drawScatterChart's point positions.
+   * `name` names the chart's PNG file, `<name>.png`; by default it is the canvas id without
+   * its "-chart" ending.
    */
-  constructor(canvas, buildChart, draw, scheduler, { onDrawn = null } = {}) {
+  constructor(canvas, buildChart, draw, scheduler, { onDrawn = null, name = null } = {}) {
     this.canvas = canvas;
+    this.tools = new ChartTools(canvas, name ?? canvas.id.replace(/-chart$/, ''));
     this.buildChart = buildChart;
     this.draw = draw;
     this.onDrawn = onDrawn;
@@ -82,16 +97,13 @@ export class ChartView {
     });
   }
 
-  /**
-   * Schedules a redraw in an animation frame at least MIN_REDRAW_INTERVAL_MS after the last
-   * one.
-   */
+  /** Schedules a redraw in an animation frame at least redrawIntervalMs() after the last one. */
   invalidate() {
     if (this.dirty) {
       return;
     }
     this.dirty = true;
-    const waitMs = this.drawnAt + MIN_REDRAW_INTERVAL_MS - performance.now();
+    const waitMs = this.drawnAt + redrawIntervalMs() - performance.now();
     if (waitMs > 0) {
       setTimeout(() => this.scheduler.request(this.render), waitMs);
     } else {
@@ -127,6 +139,7 @@ export class ChartView {
       if (chart === null) {
         this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
         this.onDrawn?.(null, null);
+        this.tools.update(null);
         return;
       }
       result = this.draw(this.canvas, JSON.stringify(chart), window.devicePixelRatio);
@@ -137,6 +150,7 @@ export class ChartView {
     }
     this.onDrawn?.(result, chart);
     this.recordDrawnSeries(chart, performance.now() - this.drawnAt);
+    this.tools.update(chart);
   };
 
   /**
@@ -186,7 +200,7 @@ export function lossChart(formula, models) {
  * current epoch between the points recorded every `recordEvery` epochs. A diverged model's
  * latest loss belongs to the epoch before `epoch`, so it gets no extra point.
  */
-function lossPointsWithLatest(model) {
+export function lossPointsWithLatest(model) {
   const points = model.lossPoints;
   const lastEpoch = points.at(-1)?.[0] ?? 0;
   if (model.state === 'diverged' || model.loss === null || model.epoch <= lastEpoch) {

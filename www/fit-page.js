@@ -2,8 +2,12 @@
 // function, one Web Worker per model. app.js lists the ids this page reads.
 
 import { ChartView, FrameScheduler, fitChart, lossChart, watchPixelRatio } from './charts.js';
+import { downloadCsv } from './csv.js';
+import { saveRunJson } from './export.js';
 import { SettingsForm, recordRunConfig } from './form.js';
 import { WorkerPool } from './pool.js';
+import { isPressable, setButtonsEnabled } from './run-buttons.js';
+import { fitLossCsv, fitPredictionsCsv, fitSummary } from './run-export.js';
 import {
   ProgressView,
   RateMeter,
@@ -32,6 +36,11 @@ export class FitPage {
     this.progress = new ProgressView(document);
     this.trainButton = document.getElementById('train');
     this.stopButton = document.getElementById('stop');
+    this.exportButtons = {
+      loss: document.getElementById('fit-download-loss'),
+      predictions: document.getElementById('fit-download-predictions'),
+      json: document.getElementById('fit-download-json'),
+    };
     this.run = this.createRun(0, catalog.defaults, 'idle');
     this.createCharts();
     this.listen();
@@ -47,12 +56,14 @@ export class FitPage {
       () => lossChart(formula(), models()),
       draw,
       this.scheduler,
+      { name: 'fit-loss' },
     );
     this.fitView = new ChartView(
       document.getElementById('fit-chart'),
       () => fitChart(formula(), this.run.target, models()),
       draw,
       this.scheduler,
+      { name: 'fit-predictions' },
     );
     watchPixelRatio(() => {
       this.lossView.resizeToPixelRatio();
@@ -66,7 +77,21 @@ export class FitPage {
       this.train();
     });
     this.stopButton.addEventListener('click', () => this.stop());
+    this.listenForExports();
     document.getElementById('function').addEventListener('change', () => this.previewTarget());
+  }
+
+  /** Saves the charted run: its loss and predictions as CSV, its settings and results as JSON. */
+  listenForExports() {
+    const saveCsv = (build) => {
+      const { filename, header, rows } = build(this.run);
+      downloadCsv(filename, header, rows);
+    };
+    this.exportButtons.loss.addEventListener('click', () => saveCsv(fitLossCsv));
+    this.exportButtons.predictions.addEventListener('click', () => saveCsv(fitPredictionsCsv));
+    this.exportButtons.json.addEventListener('click', () => {
+      saveRunJson('fit', this.run.config, fitSummary(this.run, this.catalog));
+    });
   }
 
   formulaOf(name) {
@@ -138,11 +163,17 @@ export class FitPage {
   }
 
   async train() {
+    if (!isPressable(this.trainButton)) {
+      return;
+    }
     const config = this.validatedConfig();
     if (!config) {
       return;
     }
-    this.trainButton.disabled = true;
+    setButtonsEnabled([
+      [this.trainButton, false],
+      [this.stopButton, false],
+    ]);
     const previous = this.run;
     if (this.isActive(previous)) {
       await this.stopRun(previous);
@@ -280,8 +311,17 @@ export class FitPage {
     const step = sumOf(run.models, 'step');
     this.progress.renderSteps(step, sumOf(run.models, 'steps'), run.rate.rate(), running);
     this.progress.renderStatus(this.statusText(run), run.phase === 'idle' ? 'ready' : run.phase);
-    this.trainButton.disabled = run.phase === 'stopping';
-    this.stopButton.disabled = !running;
+    setButtonsEnabled([
+      [this.trainButton, run.phase !== 'stopping'],
+      [this.stopButton, running],
+    ]);
+    const hasLoss = run.models.some((model) => model.lossPoints.length > 0);
+    const hasPredictions = run.models.some((model) => model.predictions !== null);
+    setButtonsEnabled([
+      [this.exportButtons.loss, hasLoss],
+      [this.exportButtons.predictions, hasPredictions],
+      [this.exportButtons.json, hasLoss],
+    ]);
   };
 
   statusText(run) {

@@ -70,7 +70,11 @@ export class RandomLabelsSection extends GeneralizationSection {
   csv(run) {
     const rows = run.items[0].evaluations.map((metrics) => [metrics.epoch, ...metricsOf(metrics)]);
     const header = ['epoch', ...METRIC_KEYS];
-    return { filename: 'random_labels.csv', header, rows };
+    return { filename: 'random-labels.csv', header, rows };
+  }
+
+  summaryResults(run) {
+    return run.items[0].evaluations;
   }
 }
 
@@ -136,6 +140,14 @@ export class CapacitySection extends GeneralizationSection {
     ]);
     const header = ['model', 'parameters', ...METRIC_KEYS];
     return { filename: 'capacity.csv', header, rows };
+  }
+
+  summaryResults(run) {
+    return this.finishedItems(run).map((item) => ({
+      model: item.label,
+      parameters: item.parameters,
+      metrics: this.finalMetrics(item),
+    }));
   }
 }
 
@@ -275,6 +287,10 @@ export class InterpolationSection extends GeneralizationSection {
     const header = ['alpha', ...METRIC_KEYS];
     return { filename: 'interpolate.csv', header, rows };
   }
+
+  summaryResults(run) {
+    return this.results(run);
+  }
 }
 
 /** The same network trained at five batch sizes, with its input sensitivity on test digits. */
@@ -347,5 +363,13 @@ export class SensitivitySection extends GeneralizationSection {
     ]);
     const header = ['batch_size', ...METRIC_KEYS, 'sensitivity'];
     return { filename: 'sensitivity.csv', header, rows };
+  }
+
+  summaryResults(run) {
+    return this.results(run).map(([batch, metrics, sensitivity]) => ({
+      batch_size: batch,
+      metrics,
+      sensitivity,
+    }));
   }
 }

@@ -10,9 +10,9 @@
 //   #<p>-settings             the form, with inputs #<p>-<key> (dashes for underscores, for
 //                             example #capacity-train-size) and messages #<p>-<key>-error
 //                             (data-testid <p>-error-<config key>), #<p>-config-error for the rest
-//   #<p>-train, #<p>-stop, #<p>-download
-//                             buttons; download saves random_labels.csv, capacity.csv,
-//                             interpolate.csv or sensitivity.csv
+//   #<p>-train, #<p>-stop, #<p>-download, #<p>-download-json
+//                             buttons; download saves random-labels.csv, capacity.csv,
+//                             interpolate.csv or sensitivity.csv, download-json <p>.json
 //   #<p>-status               status line; data-state is loading, ready, invalid, running,
 //                             stopping, stopped, done or failed
 //   #<p>-progress, #<p>-step-counter (data-step, data-steps), #<p>-rate, #<p>-eta

@@ -7,6 +7,7 @@ import { PointTooltip } from './chart-tooltip.js';
 import { ChartView, watchPixelRatio } from './charts.js';
 import { workerData } from './mnist-data.js';
 import { OptimizationSection } from './optimization-section.js';
+import { setButtonsEnabled } from './run-buttons.js';
 import {
   RateMeter,
   cell,
@@ -53,6 +54,7 @@ export class GeneralizationSection extends OptimizationSection {
    */
   constructor(bindings, module, { experiment, prefix, catalog, fit, digits, settings, hints }) {
     const formCatalog = { ...catalog, defaults: pickSettings(catalog.defaults, settings) };
+    // The settings the form leaves out train with these defaults, so the JSON file lists them.
     super(bindings, module, {
       experiment,
       prefix,
@@ -63,6 +65,7 @@ export class GeneralizationSection extends OptimizationSection {
       labels: { batch_size: 'Batch size' },
       stopTimeoutMs: STOP_TIMEOUT_MS,
     });
+    this.allDefaults = catalog.defaults;
     this.digits = digits;
     this.loadingDigits = false;
     this.chartCache = null;
@@ -84,7 +87,10 @@ export class GeneralizationSection extends OptimizationSection {
         return;
       }
       this.loadingDigits = true;
-      this.trainButton.disabled = true;
+      setButtonsEnabled([
+        [this.trainButton, false],
+        [this.stopButton, false],
+      ]);
       this.progress.renderStatus('Loading the digits…', 'loading');
       try {
         await this.digits.load();
@@ -93,7 +99,7 @@ export class GeneralizationSection extends OptimizationSection {
         return;
       } finally {
         this.loadingDigits = false;
-        this.trainButton.disabled = false;
+        setButtonsEnabled([[this.trainButton, true]]);
       }
     }
     this.digits.render();
@@ -294,6 +300,26 @@ export class GeneralizationSection extends OptimizationSection {
 
   hasData(run) {
     return this.csv(run).rows.length > 0;
+  }
+
+  exportConfig(run) {
+    return { ...this.allDefaults, ...run.config };
+  }
+
+  /**
+   * Returns the results table (each model's progress and latest metrics) and `results`, the
+   * command line's part of summary.json with the same name.
+   */
+  summary(run) {
+    const models = this.trainingItems(run).map((item) => ({
+      model: item.label,
+      parameters: item.parameters,
+      state: item.state,
+      epochs_run: item.evaluations.length,
+      metrics: item.evaluations.at(-1) ?? null,
+      sensitivity: item.sensitivity,
+    }));
+    return { models, results: this.summaryResults(run) };
   }
 }
 

@@ -139,6 +139,22 @@ export class GradNormSection extends OptimizationSection {
     return run.records.length > 0;
   }
 
+  /** Returns the command line's steps_run and status, and the last finite record. */
+  summary(run) {
+    const item = run.items[0];
+    const status = { state: item.state };
+    if (item.state === 'diverged') {
+      status.step = item.step;
+    }
+    const last = run.records.findLast(isFiniteRecord) ?? null;
+    return {
+      steps_run: run.records.length,
+      status,
+      final_loss: last?.loss ?? null,
+      final_grad_norm: last?.grad_norm ?? null,
+    };
+  }
+
   csv(run) {
     const rows = run.records.map((record) => [record.step, record.loss, record.grad_norm]);
     return { filename: 'gradnorm.csv', header: ['step', 'loss', 'grad_norm'], rows };

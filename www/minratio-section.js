@@ -93,6 +93,7 @@ export class MinRatioSection extends OptimizationSection {
       () => this.histogram(),
       this.bindings.drawHistogram,
       this.scheduler,
+      { name: 'minratio-eigenvalues' },
     );
     watchPixelRatio(() => {
       this.ratioView.resizeToPixelRatio();
@@ -149,7 +150,9 @@ export class MinRatioSection extends OptimizationSection {
       row.append(name, ...Object.values(cells));
       row.addEventListener('click', () => this.select(item.index));
       row.addEventListener('keydown', (event) => {
-        if (event.key === 'Enter') {
+        if (event.key === 'Enter' || event.key === ' ') {
+          // Space would otherwise scroll the page.
+          event.preventDefault();
           this.select(item.index);
         }
       });
@@ -295,6 +298,18 @@ export class MinRatioSection extends OptimizationSection {
 
   hasData(run) {
     return run.finished.length > 0;
+  }
+
+  /** Returns the command line's model and run counts, and each finished run's CSV row. */
+  summary(run) {
+    const results = this.results(run);
+    const { header, rows } = this.csv(run);
+    return {
+      model: this.catalog.model,
+      runs_finished: results.length,
+      runs_reached: results.filter((result) => result.reached).length,
+      runs: rows.map((row) => Object.fromEntries(header.map((key, i) => [key, row[i]]))),
+    };
   }
 
   csv(run) {

@@ -10,11 +10,15 @@ import {
   mnistLossChart,
   watchPixelRatio,
 } from './charts.js';
+import { downloadCsv } from './csv.js';
 import { DigitsPanel } from './digits-panel.js';
+import { saveRunJson } from './export.js';
 import { MnistSettingsForm, recordRunConfig } from './form.js';
 import { workerData } from './mnist-data.js';
 import { DIGIT_GRID_COUNT, InspectionView, MnistResultsView } from './mnist-view.js';
 import { WorkerPool } from './pool.js';
+import { isPressable, setButtonsEnabled } from './run-buttons.js';
+import { mnistConfusionCsv, mnistEpochsCsv, mnistSummary } from './run-export.js';
 import {
   ProgressView,
   RateMeter,
@@ -58,6 +62,11 @@ export class MnistPage {
     this.inspection = new InspectionView(document);
     this.trainButton = document.getElementById('mnist-train');
     this.stopButton = document.getElementById('mnist-stop');
+    this.exportButtons = {
+      epochs: document.getElementById('mnist-download-epochs'),
+      confusion: document.getElementById('mnist-download-confusion'),
+      json: document.getElementById('mnist-download-json'),
+    };
     this.run = this.createRun(0, catalog.defaults, 'idle');
     this.createCharts();
     this.listen();
@@ -91,6 +100,26 @@ export class MnistPage {
       this.train();
     });
     this.stopButton.addEventListener('click', () => this.stop());
+    this.listenForExports();
+  }
+
+  /** Saves the charted run: its epochs and confusion matrix as CSV, its results as JSON. */
+  listenForExports() {
+    const saveCsv = ({ filename, header, rows }) => downloadCsv(filename, header, rows);
+    this.exportButtons.epochs.addEventListener('click', () => saveCsv(mnistEpochsCsv(this.run)));
+    this.exportButtons.confusion.addEventListener('click', () => {
+      saveCsv(mnistConfusionCsv(this.inspection.displayed.details.confusion));
+    });
+    this.exportButtons.json.addEventListener('click', () => {
+      const run = this.run;
+      const digits = run.counts && {
+        source: this.digits.dataset?.source ?? null,
+        train: run.counts.train,
+        test: run.counts.test,
+      };
+      const best = run.inspected ?? bestModel(run.models)?.name ?? null;
+      saveRunJson('mnist', run.config, mnistSummary(run, this.catalog, best, digits));
+    });
   }
 
   /**
@@ -110,6 +139,7 @@ export class MnistPage {
       images: 0,
       lossPoints: [],
       accuracyPoints: [],
+      evaluations: [],
       bestAccuracy: null,
       finalLoss: null,
       divergedStep: null,
@@ -154,6 +184,9 @@ export class MnistPage {
   }
 
   async train() {
+    if (!isPressable(this.trainButton)) {
+      return;
+    }
     const config = this.validatedConfig();
     if (!config) {
       return;
@@ -162,7 +195,10 @@ export class MnistPage {
       this.progress.renderStatus('Nothing started because no digits are loaded yet.', 'invalid');
       return;
     }
-    this.trainButton.disabled = true;
+    setButtonsEnabled([
+      [this.trainButton, false],
+      [this.stopButton, false],
+    ]);
     const previous = this.run;
     if (this.isActive(previous)) {
       // The new run starts at once, so the old one's digits are not worth evaluating.
@@ -268,6 +304,7 @@ export class MnistPage {
     const { epoch, epochs, step, steps, images, state, divergedStep } = message;
     Object.assign(model, { epoch, epochs, step, steps, images, state, divergedStep });
     model.lossPoints.push(...message.points);
+    model.evaluations.push(...message.evaluations);
     for (const evaluation of message.evaluations) {
       model.accuracyPoints.push([evaluation.epoch, 100 * evaluation.test_accuracy]);
       model.bestAccuracy = Math.max(model.bestAccuracy ?? 0, evaluation.test_accuracy);
@@ -347,6 +384,7 @@ export class MnistPage {
       return;
     }
     this.inspection.showDetails(model.name, message, inspectionNote(model));
+    this.renderSoon();
   }
 
   reportWorkerFailure(text) {
@@ -373,8 +411,16 @@ export class MnistPage {
     );
     const { text, state } = this.status(run);
     this.progress.renderStatus(text, state);
-    this.trainButton.disabled = run.phase === 'stopping' || !this.digits.ready;
-    this.stopButton.disabled = !running;
+    setButtonsEnabled([
+      [this.trainButton, run.phase !== 'stopping' && this.digits.ready],
+      [this.stopButton, running],
+    ]);
+    const hasData = run.models.some((model) => model.lossPoints.length > 0);
+    setButtonsEnabled([
+      [this.exportButtons.epochs, run.models.some((model) => model.evaluations.length > 0)],
+      [this.exportButtons.confusion, this.inspection.displayed !== null],
+      [this.exportButtons.json, hasData],
+    ]);
   };
 
   /** Returns the status line's text and its data-state. */

@@ -2,6 +2,7 @@
 // model a grid of test digits with its predictions and its confusion matrix.
 
 import { watchPixelRatio } from './charts.js';
+import { savePng } from './export.js';
 import { cell, formatInteger, formatPercent, setNumber } from './results.js';
 
 /** Test digits shown in the grid, at most. */
@@ -244,7 +245,29 @@ export class InspectionView {
     this.table = root.querySelector('#mnist-confusion');
     this.tableCaption = root.querySelector('#mnist-confusion-caption');
     this.displayed = null;
+    this.addPngButton();
     watchPixelRatio(() => this.redraw());
+  }
+
+  /** Adds a button under the digit grid's caption that saves the grid as mnist-digits.png. */
+  addPngButton() {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary chart-png';
+    button.dataset.testid = 'mnist-digit-grid-png';
+    const hidden = (text) => {
+      const span = document.createElement('span');
+      span.className = 'visually-hidden';
+      span.textContent = text;
+      return span;
+    };
+    button.append(hidden('Download '), 'PNG', hidden(' of the test digits'));
+    button.addEventListener('click', () => {
+      savePng(this.canvas, 'mnist-digits.png').catch((error) => {
+        console.error(`Saving mnist-digits.png failed: ${error.message}`);
+      });
+    });
+    this.caption.after(button);
   }
 
   clear() {

@@ -11,8 +11,9 @@
 //                             #<p>-domain-high
 //   #<p>-<key>-error          the message beside each field (data-testid <p>-error-<config
 //                             key>, for example pca-error-runs); #<p>-config-error for the rest
-//   #<p>-train, #<p>-stop, #<p>-download
-//                             buttons; download saves pca.csv, gradnorm.csv or minratio.csv
+//   #<p>-train, #<p>-stop, #<p>-download, #<p>-download-json
+//                             buttons; download saves pca.csv, gradnorm.csv or minratio.csv,
+//                             download-json <p>.json
 //   #<p>-status               status line; data-state is loading, ready, invalid, running,
 //                             stopping, stopped, done or failed
 //   #<p>-progress, #<p>-step-counter (data-step, data-steps), #<p>-rate, #<p>-eta

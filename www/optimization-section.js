@@ -1,15 +1,17 @@
 // The parts that the optimization and generalization experiments share: a settings form that
-// the wasm module validates, Train, Stop and Download CSV buttons, a pool of Web Workers that
-// train the experiment's runs, and a status line. pca-section.js, gradnorm-section.js,
-// minratio-section.js and generalization-section.js add each experiment's charts, tables and
-// texts.
+// the wasm module validates, Train, Stop, Download CSV and Download JSON buttons, a pool of Web
+// Workers that train the experiment's runs, and a status line. pca-section.js,
+// gradnorm-section.js, minratio-section.js and generalization-section.js add each experiment's
+// charts, tables and texts.
 
 import { FrameScheduler } from './charts.js';
 import { downloadCsv } from './csv.js';
+import { saveRunJson } from './export.js';
 import { recordRunConfig } from './form.js';
 import { OptimizationForm } from './optimization-form.js';
 import { WorkerPool } from './pool.js';
 import { ProgressView, listNames } from './results.js';
+import { setButtonsEnabled } from './run-buttons.js';
 
 // The states of a run that has ended. A run is 'queued' until its first chunk arrives, and
 // 'skipped' when the experiment was stopped before it started.
@@ -61,8 +63,8 @@ function choicesOf(fit, { defaults, models = [] }) {
 
 /**
  * One experiment's section. Subclasses implement createItem, applyChunk, renderRun,
- * phaseText, csv and hasData, and may implement prepareRun, runFinished, notes, validate,
- * runCount, startIndices, workerFields and itemEnded.
+ * phaseText, csv, summary and hasData, and may implement prepareRun, runFinished, notes,
+ * validate, runCount, startIndices, workerFields, itemEnded and exportConfig.
  */
 export class OptimizationSection {
   /**
@@ -107,6 +109,7 @@ export class OptimizationSection {
     this.trainButton = this.element('train');
     this.stopButton = this.element('stop');
     this.downloadButton = this.element('download');
+    this.jsonButton = this.createJsonButton();
     this.run = this.createRun(0, catalog.defaults, 'idle');
     this.listen();
   }
@@ -121,6 +124,28 @@ export class OptimizationSection {
       const { filename, header, rows } = this.csv(this.run);
       downloadCsv(filename, header, rows);
     });
+    this.jsonButton.addEventListener('click', () => {
+      saveRunJson(this.prefix, this.exportConfig(this.run), this.summary(this.run));
+    });
+  }
+
+  /**
+   * Adds the Download JSON button after Download CSV. It saves `<prefix>.json`, since the
+   * prefix spells the experiment as the command line's subcommand does.
+   */
+  createJsonButton() {
+    const button = document.createElement('button');
+    Object.assign(button, { type: 'button', id: `${this.prefix}-download-json`, disabled: true });
+    button.className = 'secondary';
+    button.dataset.testid = button.id;
+    button.textContent = 'Download JSON';
+    this.downloadButton.after(button);
+    return button;
+  }
+
+  /** Returns the settings the run trained with, for its JSON file. */
+  exportConfig(run) {
+    return run.config;
   }
 
   /** Creates run `id` of the experiment. Phase 'idle' is the page before the first Train. */
@@ -215,7 +240,10 @@ export class OptimizationSection {
     if (!config) {
       return;
     }
-    this.trainButton.disabled = true;
+    setButtonsEnabled([
+      [this.trainButton, false],
+      [this.stopButton, false],
+    ]);
     this.run = this.createRun(this.run.id + 1, config, 'running');
     recordRunConfig(this.form.form, config);
     const indices = this.startIndices(this.run);
@@ -323,9 +351,15 @@ export class OptimizationSection {
     ];
     const state = run.phase === 'idle' ? 'ready' : run.phase;
     this.progress.renderStatus(sentences.filter(Boolean).join(' '), state);
-    this.trainButton.disabled = this.isActive(run);
-    this.stopButton.disabled = run.phase !== 'running';
-    this.downloadButton.disabled = !this.hasData(run);
+    setButtonsEnabled([
+      [this.trainButton, !this.isActive(run)],
+      [this.stopButton, run.phase === 'running'],
+    ]);
+    const hasData = this.hasData(run);
+    setButtonsEnabled([
+      [this.downloadButton, hasData],
+      [this.jsonButton, hasData],
+    ]);
   };
 
   leadText(run) {

@@ -236,6 +236,21 @@ export class PcaSection extends OptimizationSection {
     return run.projection !== null;
   }
 
+  /** Returns each run's progress, the records projected and each component's share. */
+  summary(run) {
+    const runs = run.items.map((item) => ({
+      run: item.index + 1,
+      state: item.state,
+      epochs_run: item.epoch,
+      loss: item.loss,
+    }));
+    const explained = run.projection && {
+      whole: run.projection.whole.explained,
+      first_layer: run.projection.first_layer.explained,
+    };
+    return { runs, records: run.projectedCount, explained_variance: explained };
+  }
+
   /** Returns the rows of the command line's pca.csv: run from 1, ordered by run and epoch. */
   csv(run) {
     const { whole, first_layer: firstLayer } = run.projection;

@@ -38,7 +38,7 @@ const SMALL_SETTINGS = {
 // What each section's CSV contains after SMALL_SETTINGS: its file name, header and row count.
 const EXPECTED_CSV = {
   'random-labels': {
-    name: 'random_labels.csv',
+    name: 'random-labels.csv',
     header: 'epoch,train_loss,train_accuracy,test_loss,test_accuracy',
     rows: 2,
   },
