@@ -96,7 +96,7 @@ test('main page trains without violation', async () => {
   await fill(page, { 'random-labels-epochs': 1, 'random-labels-train-size': 100 });
   await page.click('#random-labels-train');
   await waitForState(page, 'random-labels-status', ['done'], 60_000);
-  assert.equal(await download(page, '#random-labels-download'), 'random_labels.csv');
+  assert.equal(await download(page, '#random-labels-download'), 'random-labels.csv');
 
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(dialogs, []);
