@@ -68,6 +68,7 @@ import { GeneralizationPage } from './generalization-page.js';
 import { OptimizationPage } from './optimization-page.js';
 import { WorkerPool } from './pool.js';
 import { ExperimentTabs } from './tabs.js';
+import { installSavedRuns, savedRunsWanted } from './saved-runs.js';
 import {
   ProgressView,
   RateMeter,
@@ -143,6 +144,8 @@ class FitPage {
     this.progress = new ProgressView(document);
     this.trainButton = document.getElementById('train');
     this.stopButton = document.getElementById('stop');
+    // Saves the runs when the page keeps them (saved-runs.js), else null.
+    this.keeper = null;
     this.run = this.createRun(0, catalog.defaults, 'idle');
     this.createCharts();
     this.listen();
@@ -260,6 +263,7 @@ class FitPage {
     const recordEvery = Math.ceil(config.epochs / MAX_LOSS_POINTS);
     const names = this.run.models.map((model) => model.name);
     this.pool.start(this.run.id, names, { experiment: 'fit', config, recordEvery });
+    this.keeper?.started(this.run);
     this.invalidateCharts();
     this.renderSoon();
   }
@@ -294,6 +298,14 @@ class FitPage {
     } else {
       run.phase = 'done';
     }
+    this.keeper?.ended(run);
+    this.renderSoon();
+  }
+
+  /** Shows `run`, rebuilt from a saved record, with the charts and table of a live run. */
+  showSavedRun(run) {
+    this.run = run;
+    this.invalidateCharts();
     this.renderSoon();
   }
 
@@ -321,6 +333,7 @@ class FitPage {
     if (run.phase === 'running' && run.models.every((m) => FINAL_MODEL_STATES.has(m.state))) {
       this.finishRun(run);
     }
+    this.keeper?.changed(run);
     this.renderSoon();
   }
 
@@ -401,7 +414,8 @@ class FitPage {
       done: finishedText(models, run.config.epochs),
       failed: 'Training failed.',
     }[run.phase];
-    return [lead, divergenceText(models), ...errorTexts(models)].filter(Boolean).join(' ');
+    const sentences = [run.savedNote, lead, divergenceText(models), ...errorTexts(models)];
+    return sentences.filter(Boolean).join(' ');
   }
 }
 
@@ -461,13 +475,14 @@ async function boot() {
   }
   const { bindings, module } = loaded;
   const fitCatalog = JSON.parse(bindings.fitCatalog());
-  new FitPage(bindings, module, fitCatalog);
+  const fitPage = new FitPage(bindings, module, fitCatalog);
   const mnistCatalog = JSON.parse(bindings.mnistCatalog());
   mnistPage = new MnistPage(bindings, module, mnistCatalog);
   if (mnistOpened) {
     mnistPage.activate();
   }
-  new OptimizationPage(bindings, module, JSON.parse(bindings.optimizationCatalog()), fitCatalog);
+  const optimizationCatalog = JSON.parse(bindings.optimizationCatalog());
+  const optimizationPage = new OptimizationPage(bindings, module, optimizationCatalog, fitCatalog);
   generalizationPage = new GeneralizationPage(
     bindings,
     module,
@@ -476,6 +491,14 @@ async function boot() {
     mnistPage.digits,
     mnistCatalog.held_out_share,
   );
+  if (savedRunsWanted()) {
+    installSavedRuns(bindings, {
+      fit: fitPage,
+      mnist: mnistPage,
+      optimization: optimizationPage,
+      generalization: generalizationPage,
+    });
+  }
 }
 
 boot();
