@@ -10,6 +10,7 @@ import {
   finiteValue,
   requireCount,
   requireValidConfig,
+  partLabel,
   runLabel,
 } from './run-snapshots.js';
 import {
@@ -159,7 +160,7 @@ const randomLabels = generalizationAdapter('random_labels', 'Random labels', {
     const series = records.flatMap((record) => {
       const evaluations = record.series.evaluations[0] ?? [];
       const curve = (split) => ({
-        name: `${runLabel(record)} ${split}`,
+        name: partLabel(record, split),
         points: metricPoints(evaluations, byEpoch, `${split}_accuracy`),
       });
       return [curve('train'), curve('test')];
@@ -226,7 +227,7 @@ const interpolate = generalizationAdapter('interpolate', 'Interpolation', {
     const series = records.flatMap((record) => {
       const points = (record.series.points ?? []).toSorted((a, b) => a.alpha - b.alpha);
       const curve = (split) => ({
-        name: `${runLabel(record)} ${split}`,
+        name: partLabel(record, split),
         points: metricPoints(points, byAlpha, `${split}_loss`),
       });
       return [curve('train'), curve('test')];

@@ -29,12 +29,6 @@ export const MAX_STORED_POINTS = 2000;
 // 97 each for the default network. The other runs keep their eigenvalue counts and ratios.
 const MAX_STORED_SPECTRA = 128;
 
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-
 /** Returns `items` thinned to at most `max` evenly spaced ones, the first and last kept. */
 export function decimate(items, max = MAX_STORED_POINTS) {
   if (items.length <= max) {
@@ -60,10 +54,18 @@ function storedPoints(points) {
   return decimate(points).map(([x, y]) => [x, finiteValue(y)]);
 }
 
-/** Names a saved run in a comparison legend by the time it started and its seed. */
+/**
+ * Names a saved run in a comparison legend by its letter and seed, such as "A, seed 1". The
+ * legend cuts names after 12 characters, so the chart's caption gives each letter's start time.
+ */
 export function runLabel(record) {
   const seed = record.config.seed === undefined ? '' : `, seed ${record.config.seed}`;
-  return `${timeFormat.format(record.startedAt)}${seed}`;
+  return `${record.letter}${seed}`;
+}
+
+/** Names one curve of a saved run in a comparison legend, such as "A deep" or "B test". */
+export function partLabel(record, part) {
+  return `${record.letter} ${part}`;
 }
 
 /**
@@ -193,7 +195,7 @@ const fit = {
   comparison(records) {
     const series = records.flatMap((record) =>
       record.series.models.map((model) => ({
-        name: `${runLabel(record)} ${model.name}`,
+        name: partLabel(record, model.name),
         points: model.lossPoints,
       })),
     );
@@ -303,7 +305,7 @@ const mnist = {
   comparison(records) {
     const series = records.flatMap((record) =>
       record.series.models.map((model) => ({
-        name: `${runLabel(record)} ${model.name}`,
+        name: partLabel(record, model.name),
         points: model.accuracyPoints,
       })),
     );

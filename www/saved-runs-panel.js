@@ -11,6 +11,12 @@ export function formatStarted(record) {
   return dateFormat.format(record.startedAt);
 }
 
+/** Returns the letters that name comparison run `index` (from 0): A to Z, then AA, AB… */
+function letterOf(index) {
+  const letter = String.fromCharCode(65 + (index % 26));
+  return index < 26 ? letter : `${letterOf(Math.floor(index / 26) - 1)}${letter}`;
+}
+
 /** Returns the text of a record's status cell. */
 function statusText(record) {
   if (record.live) {
@@ -183,6 +189,13 @@ export class SavedRunsPanel {
       element('td', 'number', seed === undefined ? '–' : String(seed)),
       element('td', 'saved-runs-actions'),
     ];
+    // Narrow screens show each row as a block with these labels (saved-runs.css).
+    const labels = [null, null, 'Started', 'Status', 'Result', 'Seed', null];
+    cells.forEach((cell, index) => {
+      if (labels[index]) {
+        cell.dataset.label = labels[index];
+      }
+    });
     cells[0].append(pick);
     cells[3].dataset.status = row.dataset.status;
     const reopen = button('Reopen');
@@ -245,15 +258,20 @@ export class SavedRunsPanel {
       return;
     }
     const adapter = this.experiments.get(picked[0].experiment);
-    // Oldest first, so the colours follow the order the runs were made in.
-    const ordered = picked.toSorted((a, b) => a.startedAt - b.startedAt);
+    // Oldest first, so the letters and colours follow the order the runs were made in.
+    const ordered = picked
+      .toSorted((a, b) => a.startedAt - b.startedAt)
+      .map((record, index) => ({ ...record, letter: letterOf(index) }));
     this.comparison = adapter.comparison(ordered);
     const names = this.comparison.chart.series.map((series) => series.name);
     this.canvas.dataset.seriesNames = JSON.stringify(names);
     this.canvas.setAttribute('aria-label', this.comparison.chart.title);
+    const legend = ordered.map((record) => {
+      const seed = record.config.seed === undefined ? '' : `, seed ${record.config.seed}`;
+      return `${record.letter}: started ${formatStarted(record)}${seed}`;
+    });
     this.caption.textContent =
-      `${this.comparison.chart.title}: ${ordered.length} ${adapter.title} runs, labelled by ` +
-      `start time and seed (${ordered.map((record) => formatStarted(record)).join('; ')}).`;
+      `Compared: ${ordered.length} ${adapter.title} runs. ${legend.join('. ')}.`;
     this.figure.hidden = false;
     this.chart.invalidate();
     this.say('');

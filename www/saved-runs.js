@@ -89,6 +89,28 @@ function savedText(record) {
   return `Saved run of ${formatStarted(record)}${seed}, ${record.status}`;
 }
 
+/**
+ * Puts a reopened run's settings into the form of `target`, so Train repeats the run. Settings
+ * that an older record lacks take the experiment's defaults.
+ */
+function fillForm(target, config) {
+  const values = { ...target.catalog.defaults, ...config };
+  if (typeof target.form.fill === 'function') {
+    target.form.fill(values);
+  } else if (typeof target.form.fillDefaults === 'function') {
+    target.form.fillDefaults(values);
+  } else {
+    // The MNIST form has no fill method. Its inputs are #mnist-<key>, dashes for underscores.
+    for (const [key, value] of Object.entries(values)) {
+      const input = document.getElementById(`mnist-${key.replaceAll('_', '-')}`);
+      if (input) {
+        input.value = String(value);
+      }
+    }
+  }
+  target.form.showErrors([]);
+}
+
 class SavedRuns {
   /**
    * `tabs` lists `{tab, panel, targets}`, where `targets` are the pages or sections of the
@@ -189,10 +211,11 @@ class SavedRuns {
     const run = adapter.restore(target, record);
     run.savedNote = `${savedText(record)}.`;
     target.showSavedRun(run);
+    fillForm(target, record.config);
     const reduced = record.reduced ? ` ${record.reduced}` : '';
     note.show(
-      `${savedText(record)}. The charts and the table below show what it recorded, not a ` +
-        `live run; Train starts a new one.${reduced}`,
+      `Showing a saved run, not a live one. ${savedText(record)}.${reduced} The settings ` +
+        'above are its settings, and Train starts a new run with them.',
     );
     note.element.scrollIntoView({ block: 'start' });
     note.element.focus({ preventScroll: true });

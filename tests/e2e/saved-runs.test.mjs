@@ -113,7 +113,9 @@ test('finished fit run survives reload', async () => {
   assert.ok(fitPixels.coloured > MIN_CURVE_PIXELS, `fit chart: ${fitPixels.coloured} pixels`);
   assert.deepEqual(await readValues(page, FIT_NUMBER_CELLS), before);
   assert.match(await page.locator('#status').textContent(), /^Saved run of .*seed 7, finished/);
-  assert.match(await page.getByTestId('fit-saved-note').textContent(), /not a live run/);
+  assert.match(await page.getByTestId('fit-saved-note').textContent(), /not a live one/);
+  assert.equal(await page.inputValue('#seed'), '7', 'the form shows the saved seed');
+  assert.equal(await page.inputValue('#epochs'), String(SHORT_FIT.epochs));
   await saveScreenshot(page, 'reopened');
   assert.deepEqual(problems, []);
   await context.close();
@@ -180,6 +182,30 @@ test('reload mid-run lists interrupted', async () => {
   await context.close();
 });
 
+test('other tab run not interrupted', async () => {
+  const { context, page, problems } = await openPage(browser, server.url);
+  await fillSettings(page, LONG_FIT);
+  await page.click('#train');
+  await waitForStatus(page, ['running'], 3000);
+  await page.waitForTimeout(SAVE_INTERVAL_MS);
+
+  const other = await context.newPage();
+  await other.goto(server.url);
+  await waitForStatus(other, ['ready']);
+  await openSavedRuns(other, 'fit');
+  const row = await waitForSavedRow(other, 'fit', 'fit', 'running');
+  assert.equal(row.cells[3], 'running in another tab');
+  const reopen = other.locator(`tr[data-run-id="${row.id}"] button`).first();
+  assert.equal(await reopen.isDisabled(), true, 'a run training elsewhere can be reopened');
+
+  // Closing the training tab releases its lock, and the other tab's next check sees it gone.
+  await page.close();
+  const interrupted = await waitForSavedRow(other, 'fit', 'fit', 'interrupted', 10_000);
+  assert.equal(interrupted.id, row.id);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('delete removes run for good', async () => {
   const { context, page, problems } = await openPage(browser, server.url);
   await trainFitToEnd(page, SHORT_FIT);
@@ -222,11 +248,15 @@ test('two runs compared on one chart', async () => {
   const chart = await canvasData(page, chartId);
   assert.equal(chart.modelSeries, '6', 'two runs of three models');
   const names = JSON.parse(chart.seriesNames);
-  assert.equal(names.filter((name) => /seed 1 /.test(name)).length, 3, names.join(' | '));
-  assert.equal(names.filter((name) => /seed 2 /.test(name)).length, 3, names.join(' | '));
+  assert.deepEqual(
+    names,
+    ['A', 'B'].flatMap((letter) => MODELS.map((model) => `${letter} ${model}`)),
+  );
   const pixels = await countPixels(page, chartId);
   assert.ok(pixels.coloured > 2 * MIN_CURVE_PIXELS, `compare chart: ${pixels.coloured} pixels`);
-  assert.match(await panel.locator('figcaption').textContent(), /2 Deep vs shallow runs/);
+  const caption = await panel.locator('figcaption').textContent();
+  assert.match(caption, /2 Deep vs shallow runs/);
+  assert.match(caption, /A: started .*, seed 1\. B: started .*, seed 2\./);
   await panel.screenshot({ path: `${SCREENSHOT_DIR}saved-runs-compare.png` });
   assert.deepEqual(problems, []);
   await context.close();
