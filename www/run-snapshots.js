@@ -445,6 +445,10 @@ const gradnorm = {
       (record) => Number.isFinite(record.loss) && Number.isFinite(record.grad_norm),
     );
     const records = envelope(finite);
+    // The envelope may drop the last step, which the status line and the key result name.
+    if (finite.length > 0 && records.at(-1) !== finite.at(-1)) {
+      records.push(finite.at(-1));
+    }
     const total = run.records.length;
     const reduced =
       records.length < total
@@ -465,7 +469,7 @@ const gradnorm = {
       message: textOrNull(),
     });
     return (
-      shape({ records: arrayOf(stepRecord, 4000) })(record.series) &&
+      shape({ records: arrayOf(stepRecord, 4001) })(record.series) &&
       shape({ item, recordCount: count })(record.summary)
     );
   },

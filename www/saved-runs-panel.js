@@ -73,8 +73,8 @@ export class SavedRunsPanel {
       'p',
       'saved-runs-hint',
       'Every run is saved in this browser as it trains, so a reload keeps it. Reopen shows a ' +
-        'run in the charts and table above; tick two or more runs of one experiment to ' +
-        'compare them on one chart.',
+        "run in its experiment's charts and table. Tick two or more runs of one experiment " +
+        'to compare them on one chart.',
     );
     this.empty = element('p', 'saved-runs-empty', 'No saved runs of these experiments yet.');
     this.table = this.buildTable();
