@@ -97,6 +97,16 @@ export class RunKeeper {
     this.listeners = new Set();
     // The ids of the records of runs that this page is training.
     this.live = new Set();
+    this.recorders = new Set();
+    // The kinds of write failure logged so far.
+    this.failedKinds = new Set();
+    // A last write as the page goes away. The browser may end the page before it completes,
+    // and then the record keeps the write before, at most SAVE_INTERVAL_MS older.
+    window.addEventListener('pagehide', () => {
+      for (const recorder of this.recorders) {
+        recorder.flush();
+      }
+    });
   }
 
   /** Opens the store. Resolves with false, after a notice, when storage is unavailable. */
@@ -133,10 +143,15 @@ export class RunKeeper {
 
   /** Returns the recorder of `target`, a page or section shown by `adapter`. */
   recorder(adapter, target, { onStart = () => {} } = {}) {
-    return new RunRecorder(this, adapter, target, onStart);
+    const recorder = new RunRecorder(this, adapter, target, onStart);
+    this.recorders.add(recorder);
+    return recorder;
   }
 
-  /** Writes `record`. A failure leaves a notice and the run goes on unsaved. */
+  /**
+   * Writes `record`. A failure leaves a notice and the run goes on unsaved. Each kind of
+   * failure is logged once, since a live run retries every SAVE_INTERVAL_MS.
+   */
   async write(record) {
     if (!this.store) {
       return;
@@ -144,12 +159,16 @@ export class RunKeeper {
     try {
       await this.store.put(record);
     } catch (error) {
-      console.error(error);
+      const kind = error.quota ? 'quota' : 'write-failed';
+      if (!this.failedKinds.has(kind)) {
+        this.failedKinds.add(kind);
+        console.error(`Saving the ${record.experiment} run ${record.id} failed:`, error);
+      }
       const text = error.quota
         ? 'A run could not be saved because the browser storage for this page is full. ' +
           'Delete saved runs to make room.'
         : `A run could not be saved: ${error.message}.`;
-      this.notices.show(error.quota ? 'quota' : 'write-failed', text);
+      this.notices.show(kind, text);
     }
   }
 
@@ -233,6 +252,8 @@ class RunRecorder {
     this.target = target;
     this.onStart = onStart;
     this.entries = new WeakMap();
+    // The latest run started, for the write when the page goes away.
+    this.current = null;
   }
 
   started(run) {
@@ -249,6 +270,7 @@ class RunRecorder {
       queue: Promise.resolve(),
     };
     this.entries.set(run, entry);
+    this.current = run;
     this.keeper.live.add(entry.id);
     this.save(run, entry, 'running').then(() => this.keeper.notify());
   }
@@ -279,6 +301,17 @@ class RunRecorder {
       this.keeper.live.delete(entry.id);
       this.keeper.notify();
     });
+  }
+
+  /** Writes the current run now if it is still training. */
+  flush() {
+    const entry = this.current && this.entries.get(this.current);
+    if (!entry || entry.ended) {
+      return;
+    }
+    clearTimeout(entry.timer);
+    entry.timer = null;
+    this.save(this.current, entry, 'running');
   }
 
   /** Queues a write of `run` as it is now, after the writes queued before. */

@@ -1,6 +1,6 @@
 // IndexedDB storage of saved runs: one object store of records keyed by their id. Every method
 // returns a promise that rejects with a StorageError naming what failed, so callers can keep
-// training when the browser refuses storage (private mode, full quota, blocked by a setting).
+// training when the browser rejects storage (full quota, blocked by a setting).
 
 const DATABASE_NAME = 'gradlab';
 const DATABASE_VERSION = 1;
@@ -19,9 +19,19 @@ export class StorageError extends Error {
   }
 }
 
-/** Wraps an IDBRequest in a promise of its result. */
-function settle(request, what) {
+/**
+ * Makes a request with `makeRequest()` and returns a promise of its result. A request that
+ * throws at once, such as put with a record that cannot be cloned, rejects the same way.
+ */
+function settle(makeRequest, what) {
   return new Promise((resolve, reject) => {
+    let request;
+    try {
+      request = makeRequest();
+    } catch (error) {
+      reject(new StorageError(`${what} failed`, error));
+      return;
+    }
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(new StorageError(`${what} failed`, request.error));
   });
@@ -74,14 +84,14 @@ function openDatabase() {
 export class RunStore {
   constructor(database) {
     this.database = database;
-    // Another tab's newer page may upgrade the database; this one then closes its connection.
+    // A newer page in another tab may upgrade the database, so this one closes its connection.
     database.onversionchange = () => database.close();
   }
 
-  /** Opens the store. Rejects with a StorageError when IndexedDB is missing or refuses. */
+  /** Opens the store. Rejects with a StorageError when IndexedDB is missing or fails. */
   static async open() {
     if (typeof indexedDB === 'undefined' || indexedDB === null) {
-      throw new StorageError('This browser offers no IndexedDB');
+      throw new StorageError('IndexedDB is missing in this browser');
     }
     return new RunStore(await openDatabase());
   }
@@ -106,7 +116,7 @@ export class RunStore {
   /** Writes `record`, replacing the one with the same id. */
   put(record) {
     return this.transact('readwrite', 'Saving a run', (store) =>
-      settle(store.put(record), 'Saving a run'),
+      settle(() => store.put(record), 'Saving a run'),
     );
   }
 
@@ -114,8 +124,8 @@ export class RunStore {
   readAll() {
     return this.transact('readonly', 'Reading saved runs', (store) =>
       Promise.all([
-        settle(store.getAllKeys(), 'Reading saved runs'),
-        settle(store.getAll(), 'Reading saved runs'),
+        settle(() => store.getAllKeys(), 'Reading saved runs'),
+        settle(() => store.getAll(), 'Reading saved runs'),
       ]).then(([keys, values]) => keys.map((key, index) => ({ key, value: values[index] }))),
     );
   }
@@ -123,7 +133,7 @@ export class RunStore {
   /** Deletes the records with the given keys. */
   delete(keys) {
     return this.transact('readwrite', 'Deleting saved runs', (store) =>
-      Promise.all(keys.map((key) => settle(store.delete(key), 'Deleting a saved run'))),
+      Promise.all(keys.map((key) => settle(() => store.delete(key), 'Deleting a saved run'))),
     );
   }
 }

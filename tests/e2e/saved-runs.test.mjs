@@ -377,3 +377,22 @@ test('missing storage shows one notice', async () => {
   assert.equal(await notice.locator('p').count(), 1);
   await context.close();
 });
+
+test('full storage shows one notice', async () => {
+  const { context, page } = await openPage(browser, server.url);
+  await page.addInitScript(() => {
+    IDBObjectStore.prototype.put = () => {
+      throw new DOMException('The quota of this test is 0 bytes', 'QuotaExceededError');
+    };
+  });
+  await reloadPage(page);
+  await trainFitToEnd(page, SHORT_FIT);
+  const notice = page.getByTestId('saved-runs-notice');
+  await notice.waitFor({ state: 'visible' });
+  assert.match(await notice.textContent(), /storage for this page is full/);
+  assert.equal(await notice.locator('p').count(), 1);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'done');
+  await openSavedRuns(page, 'fit');
+  assert.deepEqual(await savedRows(page, 'fit'), []);
+  await context.close();
+});
