@@ -227,8 +227,9 @@ class SavedRuns {
  * the optimization and generalization tabs.
  */
 export function installSavedRuns(bindings, { fit, mnist, optimization, generalization }) {
+  // A page's sections are an array or a Map by id prefix, so both are read through values().
   const sectionTargets = (sections) =>
-    sections.map((section) => ({
+    [...sections.values()].map((section) => ({
       target: section,
       experiment: section.experiment,
       testId: `${section.prefix}-saved-note`,
