@@ -206,7 +206,7 @@ class SavedRuns {
   reopen(record) {
     const { target, note, adapter } = this.targets.get(record.experiment);
     if (target.isActive(target.run)) {
-      throw new Error('that experiment is training now; stop it first');
+      throw new Error('that experiment is training now, so stop it first');
     }
     const run = adapter.restore(target, record);
     run.savedNote = `${savedText(record)}.`;
