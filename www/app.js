@@ -84,6 +84,7 @@ import { MnistPage } from './mnist-page.js';
 import { GeneralizationPage } from './generalization-page.js';
 import { OptimizationPage } from './optimization-page.js';
 import { ShareBar } from './share.js';
+import { installSavedRuns, savedRunsWanted } from './saved-runs.js';
 import { ExperimentTabs } from './tabs.js';
 import { TABS } from './url-hash.js';
 import { UrlNotice } from './url-notice.js';
@@ -145,7 +146,8 @@ async function boot() {
   }
   const { bindings, module } = loaded;
   const fitCatalog = JSON.parse(bindings.fitCatalog());
-  bindPage(urlState, 'fit', new FitPage(bindings, module, fitCatalog));
+  const fitPage = new FitPage(bindings, module, fitCatalog);
+  bindPage(urlState, 'fit', fitPage);
   const mnistCatalog = JSON.parse(bindings.mnistCatalog());
   mnistPage = new MnistPage(bindings, module, mnistCatalog);
   bindPage(urlState, 'mnist', mnistPage);
@@ -164,6 +166,14 @@ async function boot() {
     mnistCatalog.held_out_share,
   );
   bindPage(urlState, 'generalization', generalizationPage);
+  if (savedRunsWanted()) {
+    installSavedRuns(bindings, {
+      fit: fitPage,
+      mnist: mnistPage,
+      optimization: optimizationPage,
+      generalization: generalizationPage,
+    });
+  }
   restoreFromUrl(urlState);
 }
 

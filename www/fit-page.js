@@ -41,6 +41,8 @@ export class FitPage {
       predictions: document.getElementById('fit-download-predictions'),
       json: document.getElementById('fit-download-json'),
     };
+    // Saves the runs when the page keeps them (saved-runs.js), else null.
+    this.keeper = null;
     this.run = this.createRun(0, catalog.defaults, 'idle');
     this.createCharts();
     this.listen();
@@ -186,6 +188,7 @@ export class FitPage {
     const recordEvery = Math.ceil(config.epochs / MAX_LOSS_POINTS);
     const names = this.run.models.map((model) => model.name);
     this.pool.start(this.run.id, names, { experiment: 'fit', config, recordEvery });
+    this.keeper?.started(this.run);
     this.invalidateCharts();
     this.renderSoon();
   }
@@ -220,6 +223,14 @@ export class FitPage {
     } else {
       run.phase = 'done';
     }
+    this.keeper?.ended(run);
+    this.renderSoon();
+  }
+
+  /** Shows `run`, rebuilt from a saved record, with the charts and table of a live run. */
+  showSavedRun(run) {
+    this.run = run;
+    this.invalidateCharts();
     this.renderSoon();
   }
 
@@ -247,6 +258,7 @@ export class FitPage {
     if (run.phase === 'running' && run.models.every((m) => FINAL_MODEL_STATES.has(m.state))) {
       this.finishRun(run);
     }
+    this.keeper?.changed(run);
     this.renderSoon();
   }
 
@@ -336,7 +348,8 @@ export class FitPage {
       done: finishedText(models, run.config.epochs),
       failed: 'Training failed.',
     }[run.phase];
-    return [lead, divergenceText(models), ...errorTexts(models)].filter(Boolean).join(' ');
+    const sentences = [run.savedNote, lead, divergenceText(models), ...errorTexts(models)];
+    return sentences.filter(Boolean).join(' ');
   }
 }
 

@@ -14,7 +14,7 @@ const MAX_DRAWN_RECORDS = 4000;
  * are split into equal buckets, and each bucket keeps its lowest and highest loss and its
  * lowest and highest gradient norm, in step order. Every record stays in the CSV.
  */
-function envelope(records) {
+export function envelope(records) {
   if (records.length <= MAX_DRAWN_RECORDS) {
     return records;
   }

@@ -67,6 +67,8 @@ export class MnistPage {
       confusion: document.getElementById('mnist-download-confusion'),
       json: document.getElementById('mnist-download-json'),
     };
+    // Saves the runs when the page keeps them (saved-runs.js), else null.
+    this.keeper = null;
     this.run = this.createRun(0, catalog.defaults, 'idle');
     this.createCharts();
     this.listen();
@@ -220,6 +222,7 @@ export class MnistPage {
       recordEvery: recordEvery(config.epochs, this.run.stepsPerEpoch),
       data: workerData(this.digits.dataset),
     });
+    this.keeper?.started(this.run);
 
     this.inspection.clear();
     this.digits.setLocked(true);
@@ -258,6 +261,7 @@ export class MnistPage {
       run.phase = 'done';
     }
     run.finishedAt = performance.now();
+    this.keeper?.ended(run);
     this.digits.setLocked(false);
     if (inspect) {
       this.requestInspection(run);
@@ -297,6 +301,15 @@ export class MnistPage {
     if (run.phase === 'running' && run.models.every((m) => m.ended)) {
       this.finishRun(run);
     }
+    this.keeper?.changed(run);
+    this.renderSoon();
+  }
+
+  /** Shows `run`, rebuilt from a saved record, with the charts and table of a live run. */
+  showSavedRun(run) {
+    this.run = run;
+    this.lossView.invalidate();
+    this.accuracyView.invalidate();
     this.renderSoon();
   }
 
@@ -439,7 +452,8 @@ export class MnistPage {
       done: finishedText(models, run.config.epochs),
       failed: 'Training failed.',
     }[run.phase];
-    const text = [lead, divergenceText(models), ...errorTexts(models)].filter(Boolean).join(' ');
+    const sentences = [run.savedNote, lead, divergenceText(models), ...errorTexts(models)];
+    const text = sentences.filter(Boolean).join(' ');
     return { text, state: run.phase };
   }
 

@@ -110,6 +110,8 @@ export class OptimizationSection {
     this.stopButton = this.element('stop');
     this.downloadButton = this.element('download');
     this.jsonButton = this.createJsonButton();
+    // Saves the runs when the page keeps them (saved-runs.js), else null.
+    this.keeper = null;
     this.run = this.createRun(0, catalog.defaults, 'idle');
     this.listen();
   }
@@ -249,6 +251,7 @@ export class OptimizationSection {
     const indices = this.startIndices(this.run);
     const fields = this.workerFields(config);
     this.poolOfSize(poolSize(indices.length)).startQueued(this.run.id, indices, fields);
+    this.keeper?.started(this.run);
     this.invalidateCharts();
     this.renderSoon();
   }
@@ -296,6 +299,14 @@ export class OptimizationSection {
     }
     run.finishedAt = performance.now();
     this.runFinished(run);
+    this.keeper?.ended(run);
+    this.renderSoon();
+  }
+
+  /** Shows `run`, rebuilt from a saved record, with the charts and tables of a live run. */
+  showSavedRun(run) {
+    this.run = run;
+    this.invalidateCharts();
     this.renderSoon();
   }
 
@@ -325,6 +336,7 @@ export class OptimizationSection {
     if (run.phase === 'running' && run.items.every((entry) => entry.ended)) {
       this.finishRun(run);
     }
+    this.keeper?.changed(run);
     this.renderSoon();
   }
 
@@ -344,6 +356,7 @@ export class OptimizationSection {
     const run = this.run;
     this.renderRun(run);
     const sentences = [
+      run.savedNote,
       this.leadText(run),
       this.divergenceText(run.items),
       ...errorTexts(run.items),
