@@ -17,7 +17,7 @@ export async function openSavedRuns(page, tab) {
   const panel = page.getByTestId(`saved-runs-${tab}`);
   await panel.waitFor({ state: 'visible' });
   if (!(await panel.evaluate((details) => details.open))) {
-    await panel.locator('summary').click();
+    await panel.locator(':scope > summary').click();
   }
   return panel;
 }

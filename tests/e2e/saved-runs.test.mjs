@@ -162,7 +162,7 @@ test('reload mid-run lists interrupted', async () => {
   await reloadPage(page);
   await openSavedRuns(page, 'fit');
   const row = await waitForSavedRow(page, 'fit', 'fit', 'interrupted');
-  const summary = await page.getByTestId('saved-runs-fit').locator('summary').textContent();
+  const summary = await page.getByTestId('saved-runs-fit').locator(':scope > summary').textContent();
   assert.match(summary, /1 interrupted/);
   const [stored] = await storedRecords(page);
   assert.equal(stored.status, 'interrupted');
