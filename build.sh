@@ -104,7 +104,9 @@ build() {
   cargo build --release --lib --target "$wasm_target"
   say "generating the JS bindings into www/pkg/"
   rm -rf www/pkg
-  wasm-bindgen --target web --no-typescript --out-dir www/pkg \
+  # The name section only names functions in stack traces, and is about 150 KB of the
+  # gzipped module; panics still print their message without it.
+  wasm-bindgen --target web --no-typescript --remove-name-section --out-dir www/pkg \
     "$target_dir/$wasm_target/release/gradlab.wasm"
   say "wasm size: $(gzip -9c www/pkg/gradlab_bg.wasm | wc -c) bytes gzipped"
 }
