@@ -221,6 +221,9 @@ fn range_messages_name_real_limits() {
     assert!(message(json!({ "points": -1 })).contains("from 2 to 1000000"));
     let seed = message(json!({ "seed": 18446744073709551616.0 }));
     assert!(!seed.contains("18446744073709551615"), "{seed}");
+    let domain = message(json!({ "domain": [-1e308, 1e308] }));
+    assert!(domain.starts_with("[-1e308, 1e308] is too wide"), "{domain}");
+    assert!(domain.len() < 80, "{domain}");
 }
 
 #[test]

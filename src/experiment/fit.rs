@@ -157,18 +157,30 @@ impl FitConfig {
 
 /// Describes what is wrong with a domain, if anything.
 fn domain_problem([low, high]: [f64; 2]) -> Option<String> {
+    let shown = format!("[{}, {}]", bound_text(low), bound_text(high));
     if !(low.is_finite() && high.is_finite()) {
-        Some(format!("[{low}, {high}] has a bound that is not a finite number"))
+        Some(format!("{shown} has a bound that is not a finite number"))
     } else if low == high {
-        Some(format!("[{low}, {high}] is empty; make the upper bound larger than the lower"))
+        Some(format!("{shown} is empty; make the upper bound larger than the lower"))
     } else if low > high {
-        Some(format!("[{low}, {high}] is reversed; swap the bounds"))
+        Some(format!("{shown} is reversed; swap the bounds"))
     } else if low.abs().max(high.abs()) > MAX_DOMAIN_BOUND {
-        Some(format!("[{low}, {high}] is too wide; keep both bounds within ±{MAX_DOMAIN_BOUND}"))
+        Some(format!("{shown} is too wide; keep both bounds within ±{MAX_DOMAIN_BOUND}"))
     } else if (high - low) / (POINT_RANGE[1] as f64) < f64::EPSILON * low.abs().max(high.abs()) {
-        Some(format!("[{low}, {high}] is too narrow to hold distinct sample points; widen it"))
+        Some(format!("{shown} is too narrow to hold distinct sample points; widen it"))
     } else {
         None
+    }
+}
+
+/// Formats a domain bound for a message: plainly, or in exponent form when large or tiny, so
+/// that 1e308 does not print as 309 digits.
+fn bound_text(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude >= 1e7 || (magnitude > 0.0 && magnitude < 1e-4) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
     }
 }
 
