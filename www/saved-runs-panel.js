@@ -11,6 +11,10 @@ export function formatStarted(record) {
   return dateFormat.format(record.startedAt);
 }
 
+// The legend of a comparison chart has room for this many lines at the chart's usual height.
+// Further lines would be drawn without a name.
+const MAX_COMPARED_LINES = 18;
+
 /** Returns the letters that name comparison run `index` (from 0): A to Z, then AA, AB… */
 function letterOf(index) {
   const letter = String.fromCharCode(65 + (index % 26));
@@ -120,6 +124,8 @@ export class SavedRunsPanel {
     this.canvas.width = 640;
     this.canvas.height = 400;
     this.canvas.setAttribute('role', 'img');
+    // The table view and PNG button take their names from this label.
+    this.canvas.setAttribute('aria-label', 'Comparison of the ticked saved runs');
     this.caption = element('figcaption', 'chart-caption');
     this.caption.id = id('compare-caption');
     this.canvas.setAttribute('aria-describedby', this.caption.id);
@@ -262,7 +268,16 @@ export class SavedRunsPanel {
     const ordered = picked
       .toSorted((a, b) => a.startedAt - b.startedAt)
       .map((record, index) => ({ ...record, letter: letterOf(index) }));
-    this.comparison = adapter.comparison(ordered);
+    const comparison = adapter.comparison(ordered);
+    const lines = comparison.chart.series.length;
+    if (lines > MAX_COMPARED_LINES) {
+      this.say(
+        `These ${ordered.length} runs draw ${lines} lines, but the chart's legend lists at most ` +
+          `${MAX_COMPARED_LINES}. Tick fewer runs.`,
+      );
+      return;
+    }
+    this.comparison = comparison;
     const names = this.comparison.chart.series.map((series) => series.name);
     this.canvas.dataset.seriesNames = JSON.stringify(names);
     this.canvas.setAttribute('aria-label', this.comparison.chart.title);
