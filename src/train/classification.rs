@@ -104,11 +104,15 @@ impl Classification {
 
 /// Evaluates `model` on `digits`, on `device`, in batches of at most 500 images.
 pub fn evaluate(model: &Classifier, digits: &Digits, device: &Device) -> Evaluation {
+    // On the plain engine, without autodiff: an autodiff device would record every batch's
+    // activations for a backward pass that never comes.
+    let model = model.valid();
+    let device = &device.clone().inner();
     let loss_function = CrossEntropyLossConfig::new().init(device);
     let (mut loss_sum, mut predictions) = (0.0, Vec::with_capacity(digits.len()));
     let indices: Vec<usize> = (0..digits.len()).collect();
     for chunk in indices.chunks(EVALUATION_BATCH) {
-        let logits = model.forward(images_tensor(digits, chunk, device)).detach();
+        let logits = model.forward(images_tensor(digits, chunk, device));
         let loss = loss_function.forward(logits.clone(), labels_tensor(digits, chunk, device));
         loss_sum += loss.into_scalar::<f32>() as f64 * chunk.len() as f64;
         let classes = logits.argmax(1).into_data();

@@ -189,10 +189,12 @@ impl Regression {
 
     /// Evaluates the model at each of `x` and returns its outputs.
     pub fn predict(&self, x: &[f32]) -> Vec<f32> {
-        let model = self.model();
+        // Without autodiff, which would record the activations for a backward pass.
+        let model = self.model().valid();
+        let device = self.device.clone().inner();
         x.chunks(MAX_CHUNK_ROWS)
             .flat_map(|chunk| {
-                let input = column(chunk.to_vec(), &self.device);
+                let input = column(chunk.to_vec(), &device);
                 let output = model.forward(input).into_data();
                 output.try_to_vec::<f32>().expect("the model outputs f32")
             })
