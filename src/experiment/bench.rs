@@ -92,9 +92,9 @@ impl FromStr for Workload {
 /// A workload's model, optimizer and data, advanced one training step at a time.
 pub enum BenchRun {
     /// Workload A.
-    Mlp(Regression),
-    /// Workload B.
-    Cnn(Classification),
+    Mlp(Box<Regression>),
+    /// Workload B. Both trainers are boxed, since they differ in size by hundreds of bytes.
+    Cnn(Box<Classification>),
 }
 
 impl BenchRun {
@@ -109,26 +109,26 @@ impl BenchRun {
             Workload::Mlp => {
                 let model = Mlp::from_spec(&MLP_WORKLOAD, &mut model_rng, &device);
                 let samples = uniform_samples(&mut data_rng);
-                BenchRun::Mlp(Regression::new(
+                BenchRun::Mlp(Box::new(Regression::new(
                     model,
                     samples,
                     0,
                     MLP_LEARNING_RATE,
                     order_rng,
                     &device,
-                ))
+                )))
             }
             Workload::Cnn => {
                 let model = Cnn::new(&CNN_WORKLOAD, &mut model_rng, &device);
                 let digits = random_digits(&mut data_rng);
-                BenchRun::Cnn(Classification::new(
+                BenchRun::Cnn(Box::new(Classification::new(
                     model,
                     digits,
                     CNN_BATCH,
                     CNN_LEARNING_RATE,
                     order_rng,
                     &device,
-                ))
+                )))
             }
         }
     }

@@ -2,7 +2,7 @@
 
 use crate::rng::Rng;
 use burn::module::{Module, Param};
-use burn::nn::{LeakyRelu, LeakyReluConfig, Linear};
+use burn::nn::Linear;
 use burn::prelude::*;
 use serde::Serialize;
 use std::str::FromStr;
@@ -76,7 +76,6 @@ pub fn serialize_name<S: serde::Serializer>(
 #[derive(Module, Debug)]
 pub struct Mlp {
     layers: Vec<Linear>,
-    leaky_relu: LeakyRelu,
     #[module(skip)]
     activation: Activation,
 }
@@ -105,7 +104,7 @@ impl Mlp {
         assert!(widths.len() >= 2, "an MLP needs at least an input and an output width");
         let layers =
             widths.windows(2).map(|pair| uniform_linear(pair[0], pair[1], rng, device)).collect();
-        Self { layers, leaky_relu: LeakyReluConfig::new().init(), activation }
+        Self { layers, activation }
     }
 
     /// Applies the network to `input` of shape `[batch, widths[0]]`, giving
@@ -117,7 +116,7 @@ impl Mlp {
             x = layer.forward(x);
             if index < last {
                 x = match self.activation {
-                    Activation::LeakyRelu => self.leaky_relu.forward(x),
+                    Activation::LeakyRelu => leaky_relu(x),
                     Activation::Tanh => burn::tensor::activation::tanh(x),
                     Activation::Relu => burn::tensor::activation::relu(x),
                 };
@@ -151,7 +150,7 @@ impl Mlp {
                 }
             })
             .collect();
-        Self { layers, leaky_relu: LeakyReluConfig::new().init(), activation: spec.activation }
+        Self { layers, activation: spec.activation }
     }
 
     /// Returns every parameter as one vector: layer by layer, each weight of shape
@@ -201,4 +200,15 @@ pub(crate) fn uniform_linear(
 pub(crate) fn uniform_values(fan_in: usize, count: usize, rng: &mut Rng) -> Vec<f32> {
     let bound = 1.0 / (fan_in as f64).sqrt();
     (0..count).map(|_| rng.uniform(-bound, bound) as f32).collect()
+}
+
+/// Slope of LeakyReLU below zero.
+const LEAKY_SLOPE: f64 = 0.01;
+
+/// LeakyReLU written as `slope * x + (1 - slope) * relu(x)`. burn flex runs its own LeakyReLU
+/// as a comparison and a masked select, forward and backward, which costs more than ReLU and
+/// elementwise arithmetic.
+fn leaky_relu(x: Tensor<2>) -> Tensor<2> {
+    let linear = x.clone().mul_scalar(LEAKY_SLOPE);
+    burn::tensor::activation::relu(x).mul_scalar(1.0 - LEAKY_SLOPE).add(linear)
 }
