@@ -5,7 +5,7 @@
 #   ./build.sh build         release wasm into www/pkg/ and generated data into www/data/
 #   ./build.sh serve [PORT]  build, then serve www/ on http://127.0.0.1:PORT (default 8000)
 #   ./build.sh test          run every test: native, wasm in headless Chromium, end to end
-#   ./build.sh bench [ROUNDS]  time training steps against TF.js, ConvNetJS and PyTorch
+#   ./build.sh bench [N]     time training against TF.js, ConvNetJS, PyTorch; N rounds (5)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")" && pwd)
@@ -147,6 +147,8 @@ run_tests() {
 # never download TensorFlow.js.
 bench() {
   local rounds=${1:-5}
+  [[ "$rounds" =~ ^[0-9]+$ ]] && ((rounds >= 1 && rounds <= 100)) ||
+    fail "invalid round count '$rounds'; give a whole number from 1 to 100"
   build
   say "building the native gradlab command (the benchmark's native engine)"
   cargo test --release --no-run
@@ -167,7 +169,7 @@ case "${1:-}" in
   test) run_tests ;;
   bench) bench "${2:-5}" ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     [[ -z "${1:-}" ]] || fail "unknown command '$1'"
     exit 2
     ;;
