@@ -3,18 +3,15 @@
 // fewer chart redraws when the user prefers reduced motion.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  WWW_ROOT,
   fillSettings,
-  launchBrowser,
   openPage,
-  requireBuiltPage,
+  useServedPage,
   waitForMnistStatus,
   waitForStatus,
 } from './helpers.mjs';
 import { accessibleNames, contrastRatio, focusedElement, tabTo } from './export-helpers.mjs';
-import { startServer } from './server.mjs';
 
 const TABS = ['fit', 'mnist', 'optimization', 'generalization'];
 // Text whose colour carries meaning, as HTML placed inside an element with the given
@@ -39,16 +36,7 @@ const WINDOW_MS = 3000;
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 /** Selects all text of the focused input and types `text` over it. */
 async function typeOver(page, text) {

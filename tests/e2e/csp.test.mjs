@@ -2,9 +2,8 @@
 // workers, the wasm module and the downloads raise no violation under it.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { WWW_ROOT, launchBrowser, requireBuiltPage } from './helpers.mjs';
-import { startServer } from './server.mjs';
+import { test } from 'node:test';
+import { useServedPage } from './helpers.mjs';
 import { cspViolations, openRecorded, waitForState, waitForSteps } from './share-helpers.mjs';
 
 const POLICY =
@@ -26,16 +25,7 @@ const OPTIMIZATION_RUNS = [
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 async function policyOf(page) {
   return page

@@ -2,35 +2,23 @@
 // that it diverged.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   MODELS,
-  WWW_ROOT,
   canvasData,
   countPixels,
   fillSettings,
-  launchBrowser,
   modelStates,
   openPage,
-  requireBuiltPage,
   saveScreenshots,
+  useServedPage,
   waitForStatus,
 } from './helpers.mjs';
-import { startServer } from './server.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 test('diverging run stops and reports it', async () => {
   const { context, page, problems } = await openPage(browser, server.url);

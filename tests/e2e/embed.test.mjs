@@ -2,9 +2,8 @@
 // that follow the frame's size.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { WWW_ROOT, launchBrowser, requireBuiltPage } from './helpers.mjs';
-import { startServer } from './server.mjs';
+import { test } from 'node:test';
+import { useServedPage } from './helpers.mjs';
 import {
   cspViolations,
   noticeEntries,
@@ -18,16 +17,7 @@ import {
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 /** Returns the draw count of canvas `id` in `frame`. */
 async function drawCount(frame, id) {

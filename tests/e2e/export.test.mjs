@@ -3,25 +3,22 @@
 
 import assert from 'node:assert/strict';
 import { inflateSync } from 'node:zlib';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   MNIST_MODELS,
   MODELS,
-  WWW_ROOT,
   canvasData,
   canvasSizes,
   fillSettings,
-  launchBrowser,
   openMnist,
   openOptimization,
   openPage,
-  requireBuiltPage,
+  useServedPage,
   waitForMnistStatus,
   waitForSectionStatus,
   waitForStatus,
 } from './helpers.mjs';
 import { download, parseCsv, readPngHeader, readTableView } from './export-helpers.mjs';
-import { startServer } from './server.mjs';
 
 // The headers that src/bin/gradlab/fit.rs and mnist.rs write into loss.csv, predictions.csv,
 // epochs.csv and confusion.csv.
@@ -42,16 +39,7 @@ const FIT_EPOCHS = 100;
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 function assertClose(actual, expected, what) {
   const scale = Math.max(Math.abs(expected), 1e-12);

@@ -4,21 +4,18 @@
 // save screenshots.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  WWW_ROOT,
   canvasSizes,
   countPixels,
   downloadLines,
   fillSettings,
-  launchBrowser,
   openPage,
-  requireBuiltPage,
   saveSectionScreenshot,
   sectionStepCount,
+  useServedPage,
   waitForSectionStatus,
 } from './helpers.mjs';
-import { startServer } from './server.mjs';
 
 const SECTIONS = ['random-labels', 'capacity', 'interpolate', 'sensitivity'];
 
@@ -73,16 +70,7 @@ const CHART_SETTLE_MS = 300;
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 /** Opens the page on the Generalization tab, at device pixel ratio `scale`. */
 async function openGeneralization(scale = 1) {

@@ -3,8 +3,10 @@
 
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
 
 export const WWW_ROOT = fileURLToPath(new URL('../../www/', import.meta.url));
 export const SCREENSHOT_DIR = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -35,6 +37,24 @@ export async function launchBrowser() {
     throw new Error(`${CHROMIUM_PATH} not found; run ./build.sh setup to install Chromium`);
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Registers the before and after hooks of a test file: www/ served on 127.0.0.1 and a headless
+ * Chromium, handed to `receive({ server, browser })` once both are up, and closed after.
+ */
+export function useServedPage(receive) {
+  let session = null;
+  before(async () => {
+    requireBuiltPage();
+    session = { server: await startServer(WWW_ROOT), browser: null };
+    session.browser = await launchBrowser();
+    receive(session);
+  });
+  after(async () => {
+    await session?.browser?.close();
+    await session?.server?.close();
+  });
 }
 
 /**

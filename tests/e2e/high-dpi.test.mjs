@@ -2,33 +2,21 @@
 // stay sharp.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  WWW_ROOT,
   canvasSizes,
   countPixels,
   fillSettings,
-  launchBrowser,
   openPage,
-  requireBuiltPage,
   saveScreenshots,
+  useServedPage,
   waitForStatus,
 } from './helpers.mjs';
-import { startServer } from './server.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 test('canvases use device pixels at 2x', async () => {
   const { context, page, problems } = await openPage(browser, server.url, { deviceScaleFactor: 2 });

@@ -2,23 +2,13 @@
 // module that fails to load is reported on the page.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { WWW_ROOT, launchBrowser, requireBuiltPage, waitForStatus } from './helpers.mjs';
-import { startServer } from './server.mjs';
+import { test } from 'node:test';
+import { useServedPage, waitForStatus } from './helpers.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 /** Opens the page with the wasm request served by `fulfill` and returns page and errors. */
 async function openWithWasmResponse(fulfill) {

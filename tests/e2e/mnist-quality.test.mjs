@@ -4,20 +4,17 @@
 // CNNs take several minutes on 2 cores.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   MNIST_MODELS,
-  WWW_ROOT,
   canvasSizes,
-  launchBrowser,
   mnistModelStates,
   openMnist,
   readMnistAccuracies,
-  requireBuiltPage,
   saveMnistScreenshots,
+  useServedPage,
   waitForMnistStatus,
 } from './helpers.mjs';
-import { startServer } from './server.mjs';
 
 const MIN_BEST_ACCURACY = 0.97;
 const RUN_TIMEOUT_MS = 20 * 60_000;
@@ -25,16 +22,7 @@ const RUN_TIMEOUT_MS = 20 * 60_000;
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 /** Asserts that a canvas's backing store has two device pixels per CSS pixel. */
 async function assertDoubleResolution(page, id) {

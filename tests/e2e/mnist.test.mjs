@@ -2,24 +2,21 @@
 // training with its charts, table and test digits, Stop and a second Train, and divergence.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   MNIST_MODELS,
-  WWW_ROOT,
   canvasData,
   countPixels,
   fillSettings,
-  launchBrowser,
   mnistModelStates,
   mnistStepCount,
   openMnist,
   openPage,
   readMnistAccuracies,
-  requireBuiltPage,
   saveMnistScreenshots,
+  useServedPage,
   waitForMnistStatus,
 } from './helpers.mjs';
-import { startServer } from './server.mjs';
 
 // One epoch at batch 128 on 8,000 training digits reaches about 88 to 91% test accuracy.
 const MIN_ONE_EPOCH_ACCURACY = 0.8;
@@ -31,16 +28,7 @@ const MIN_CURVE_PIXELS = 500;
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 function allOf(state) {
   return Object.fromEntries(MNIST_MODELS.map((model) => [model, state]));

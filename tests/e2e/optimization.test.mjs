@@ -3,23 +3,20 @@
 // stop mid-run.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   OPTIMIZATION_SECTIONS,
-  WWW_ROOT,
   canvasData,
   canvasSizes,
   countPixels,
   downloadLines,
   fillSettings,
-  launchBrowser,
   openOptimization,
-  requireBuiltPage,
   saveSectionScreenshot,
   sectionStepCount,
+  useServedPage,
   waitForSectionStatus,
 } from './helpers.mjs';
-import { startServer } from './server.mjs';
 
 // Settings that end within seconds, keyed by input id.
 const SMALL_SETTINGS = {
@@ -62,16 +59,7 @@ const MINRATIO_HEADER =
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 /** Returns the coloured pixels of each canvas of `section`, by canvas id. */
 async function colouredPixels(page, section) {

@@ -5,17 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   MODELS,
   SCREENSHOT_DIR,
-  WWW_ROOT,
   canvasData,
   countPixels,
   fillSettings,
-  launchBrowser,
   openPage,
-  requireBuiltPage,
+  useServedPage,
   waitForSectionStatus,
   waitForStatus,
 } from './helpers.mjs';
@@ -30,7 +28,6 @@ import {
   storedRecords,
   waitForSavedRow,
 } from './saved-runs-helpers.mjs';
-import { startServer } from './server.mjs';
 
 // A short fit run: three models, 300 full-batch epochs on 64 points, done in a few seconds.
 const SHORT_FIT = { points: 64, epochs: 300 };
@@ -50,16 +47,7 @@ const CHART_SETTLE_MS = 300;
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 /** Trains a fit run with `settings` to the end and returns the table's numbers. */
 async function trainFitToEnd(page, settings) {

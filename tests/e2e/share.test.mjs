@@ -2,9 +2,8 @@
 // field by field, and Copy link and Copy embed code copy what restores the same experiment.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { WWW_ROOT, launchBrowser, requireBuiltPage } from './helpers.mjs';
-import { startServer } from './server.mjs';
+import { test } from 'node:test';
+import { useServedPage } from './helpers.mjs';
 import {
   noticeEntries,
   openRecorded,
@@ -43,16 +42,7 @@ const FIT_DEFAULTS = {
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 /** Opens the main page at `hash` and waits until the fit experiment is ready. */
 async function openMain(hash, options) {

@@ -1,24 +1,21 @@
 // Trains all three models, stops them, and trains again, watching counters, losses and charts.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   MODELS,
-  WWW_ROOT,
-  countPixels,
   canvasData,
+  countPixels,
   fillSettings,
-  launchBrowser,
   modelStates,
   openPage,
   readLosses,
-  requireBuiltPage,
   saveScreenshots,
   statusState,
   stepCount,
+  useServedPage,
   waitForStatus,
 } from './helpers.mjs';
-import { startServer } from './server.mjs';
 
 // A model curve 2 px wide across the plot is well over 500 px, but the legend marks alone are
 // about 130 px.
@@ -27,16 +24,7 @@ const MIN_CURVE_PIXELS = 500;
 let server;
 let browser;
 
-before(async () => {
-  requireBuiltPage();
-  server = await startServer(WWW_ROOT);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useServedPage((session) => ({ server, browser } = session));
 
 /** Waits until every model shows a loss, that is, has finished its first chunk. */
 async function waitForAllLosses(page) {
