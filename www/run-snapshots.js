@@ -130,6 +130,16 @@ const fitModelSeries = shape({
   predictions: nullable(arrayOf(finiteOrNull, 100_000)),
 });
 
+/** Returns one line series per model of every record, labelled by run and model, from `key`. */
+function perModelSeries(records, key) {
+  return records.flatMap((record) =>
+    record.series.models.map((model) => ({
+      name: partLabel(record, model.name),
+      points: model[key],
+    })),
+  );
+}
+
 /** Finds the saved entry of model `name`, or throws when the record lacks it. */
 function savedModel(entries, name) {
   const entry = entries.find((candidate) => candidate.name === name);
@@ -193,12 +203,7 @@ const fit = {
   },
 
   comparison(records) {
-    const series = records.flatMap((record) =>
-      record.series.models.map((model) => ({
-        name: partLabel(record, model.name),
-        points: model.lossPoints,
-      })),
-    );
+    const series = perModelSeries(records, 'lossPoints');
     const title = 'Training loss of the saved runs';
     const chart = lineChart(title, 'epoch', 'MSE loss (log scale)', true, series);
     return { kind: 'line', chart };
@@ -303,12 +308,7 @@ const mnist = {
   },
 
   comparison(records) {
-    const series = records.flatMap((record) =>
-      record.series.models.map((model) => ({
-        name: partLabel(record, model.name),
-        points: model.accuracyPoints,
-      })),
-    );
+    const series = perModelSeries(records, 'accuracyPoints');
     const title = 'Test accuracy of the saved runs';
     const chart = lineChart(title, 'epoch', 'test accuracy (%)', false, series, {
       y_limits: [0, 100],
