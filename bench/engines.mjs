@@ -1,7 +1,7 @@
 // The engines of the benchmark, each behind one interface: `start()` once, then
 // `measure({ workload, warmup, steps, seed })` returns { msPerStep, loss }, then `stop()`.
-// gradlab runs natively (its command line), as wasm in Node, and as wasm in a Chromium worker;
-// the peers run in a Chromium worker (TensorFlow.js, ConvNetJS) or natively (PyTorch).
+// gradlab runs natively (its command line), as wasm in Node, and as wasm in a Chromium worker.
+// The peers run in a Chromium worker (TensorFlow.js, ConvNetJS) or natively (PyTorch).
 
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -86,8 +86,9 @@ export function nodeWasmEngine(engine) {
 }
 
 /**
- * One dedicated worker of the benchmark page in Chromium: gradlab's wasm on `engine`, or a
- * peer library (`peer` is tfjs-cpu, tfjs-wasm or convnetjs).
+ * Returns an engine backed by one dedicated worker of the benchmark page in Chromium:
+ * gradlab's wasm on `init.engine`, or the peer library `init.peer` (tfjs-cpu, tfjs-wasm or
+ * convnetjs).
  */
 export function chromiumEngine(page, { id, script, init }) {
   const handle = `worker_${id.replace(/\W+/g, '_')}`;

@@ -1,7 +1,7 @@
-// The page's own targets, measured on the built page in headless Chromium. They are the time
-// to the first chart after navigation, each of the nine experiments at its default settings
-// (time and the peak wasm memory of its workers), and the worker pool's speed-up on the 8
-// runs of the PCA experiment. Returns the figures for bench/run.mjs.
+// The page's own targets, measured on the built page in headless Chromium. One is the time to
+// the first chart after navigation. Another is each of the nine experiments at its default
+// settings, timed, with the peak wasm memory of its workers. The last is the worker pool's
+// speed-up on the 8 runs of the PCA experiment. Returns the figures for bench/run.mjs.
 
 import { openPage } from '../tests/e2e/helpers.mjs';
 

@@ -159,7 +159,8 @@ async function main() {
     await page.goto(`${server.url}bench/browser/index.html`);
     const engines = [nativeEngine('flex'), nodeWasmEngine('flex'), nodeWasmEngine('ndarray')];
     engines.push(...chromiumEngines(page));
-    if (torchAvailable()) {
+    const withTorch = torchAvailable();
+    if (withTorch) {
       engines.push(torchEngine());
     } else {
       console.log('PyTorch skipped: python3 -c "import torch" failed (pip install torch adds it)');
@@ -167,7 +168,7 @@ async function main() {
     const entries = await startAll(engines);
     const measured = await runRounds(entries, rounds);
     const results = buildResults(entries, measured, await machineContext(browser, rounds));
-    results.torch = torchAvailable() ? 'measured' : 'skipped: python3 cannot import torch';
+    results.torch = withTorch ? 'measured' : 'skipped: python3 cannot import torch';
     results.page = skipPage ? null : await measurePage(browser, `${server.url}www/`, console.log);
     await writeFile(`${ROOT}bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(`${ROOT}bench/RESULTS.md`, renderMarkdown(results));

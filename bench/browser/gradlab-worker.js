@@ -1,6 +1,6 @@
 // A module Web Worker that runs the benchmark's workloads on gradlab's wasm build, with the
 // same messages as peer-worker.js: { type: 'init', engine }, then { type: 'run', workload,
-// warmup, steps, seed }. Its answers add the wasm compile time and the wasm memory size.
+// warmup, steps, seed }. Its replies also carry the wasm compile time and the wasm memory size.
 
 const PKG = '/www/pkg';
 let bindings = null;

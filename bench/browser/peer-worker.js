@@ -1,7 +1,7 @@
 // A classic Web Worker that runs the benchmark's two workloads on one peer library:
 // TensorFlow.js with its cpu or wasm backend, or ConvNetJS. The page posts
-// { type: 'init', peer } once, then { type: 'run', workload, warmup, steps }; the worker answers
-// with { type: 'ready', ... }, { type: 'result', ... } or { type: 'error', message }.
+// { type: 'init', peer } once, then { type: 'run', workload, warmup, steps, seed }. The worker
+// replies with { type: 'ready', ... }, { type: 'result', ... } or { type: 'error', message }.
 'use strict';
 
 const MODULES = '/bench/node_modules';

@@ -210,8 +210,8 @@ impl Cnn {
     }
 
     /// Maps images `[batch, 1, 28, 28]` to class logits `[batch, 10]`.
-    // NOTE: burn flex's convolutions take about 60% of a training step (callgrind), and the
-    // wasm step is about twice PyTorch's on one thread; own kernels would be the next route.
+    // NOTE: burn flex's convolutions take about 60% of a training step (callgrind). A wasm step
+    // takes about twice as long as PyTorch's on one thread, so own kernels are the next route.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = images;
         for convolution in &self.convolutions {

@@ -230,8 +230,8 @@ fn draw_legend<DB: DrawingBackend>(
         let (start, end) = ((px(2.0), y), (px(26.0), y));
         match look.dash {
             None => area.draw(&PathElement::new(vec![start, end], look.style))?,
-            // The sample repeats the series' own dash and gap, so long and short dashes
-            // stay told apart in the legend.
+            // The sample repeats the series' own dash and gap, so the legend keeps long and
+            // short dashes distinct.
             Some((dash, gap)) => {
                 let period = (dash + gap).max(2) as usize;
                 for x in (start.0..end.0).step_by(period) {
