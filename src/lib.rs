@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod data;
 pub mod engine;
 pub mod experiment;
+pub mod kernel;
 pub mod model;
 pub mod plot;
 pub mod rng;

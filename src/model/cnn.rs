@@ -5,7 +5,6 @@ use crate::data::mnist::{CLASSES, SIDE};
 use crate::rng::Rng;
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, PaddingConfig2d, Relu};
 use burn::prelude::*;
 use serde::Serialize;
@@ -183,7 +182,6 @@ impl CnnSpec {
 #[derive(Module, Debug)]
 pub struct Cnn {
     convolutions: Vec<Conv2d>,
-    pool: MaxPool2d,
     hidden: Linear,
     output: Linear,
     activation: Relu,
@@ -202,7 +200,6 @@ impl Cnn {
         let (side, channels) = spec.feature_shape();
         Self {
             convolutions,
-            pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
             hidden: super::mlp::uniform_linear(side * side * channels, spec.hidden, rng, device),
             output: super::mlp::uniform_linear(spec.hidden, CLASSES, rng, device),
             activation: Relu::new(),
@@ -216,13 +213,24 @@ impl Cnn {
         let mut x = images;
         for convolution in &self.convolutions {
             // ReLU after pooling gives the same values as before it, since ReLU keeps order,
-            // and touches a quarter of the elements.
-            x = self.activation.forward(self.pool.forward(convolution.forward(x)));
+            // and touches a quarter of the elements; one kernel does both.
+            x = crate::kernel::max_pool2_relu(convolve(convolution, x));
         }
         let [batch, channels, height, width] = x.dims();
         let x = x.reshape([batch, channels * height * width]);
         self.output.forward(self.activation.forward(self.hidden.forward(x)))
     }
+}
+
+/// Applies `convolution` through gradlab's own kernel, which takes square kernels, stride 1 and
+/// equal padding on all sides, as [`uniform_conv`] builds them.
+fn convolve(convolution: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match convolution.padding {
+        PaddingConfig2d::Explicit(top, ..) => top,
+        _ => 0,
+    };
+    let bias = convolution.bias.as_ref().expect("every convolution should have a bias");
+    crate::kernel::conv2d(x, convolution.weight.val(), bias.val(), padding)
 }
 
 /// Builds a convolution of `block`'s shape with uniform initial values.
