@@ -6,7 +6,7 @@
 //! over ten times the input's size, and streaming it from memory cost more than the arithmetic.
 
 use super::lanes::{self, F4};
-use super::matmul::{multiply_add, multiply_transposed_add};
+use super::matmul::{multiply, multiply_transposed_add};
 use std::borrow::Cow;
 
 /// The sizes of one convolution over a batch.
@@ -96,7 +96,7 @@ pub fn weight_grad(x: &[f32], output_grad: &[f32], s: &ConvShape) -> Vec<f32> {
     let images = x.chunks_exact(s.in_channels * s.height * s.width);
     for (image, dy) in images.zip(output_grad.chunks_exact(s.out_channels * positions)) {
         im2col(image, &s, &mut cols);
-        multiply_transposed_add(&mut grad, dy, &cols, (1, s.out_channels, patch, positions));
+        multiply_transposed_add(&mut grad, dy, &cols, (s.out_channels, patch, positions));
     }
     grad
 }
@@ -122,8 +122,11 @@ pub fn input_grad(weight: &[f32], output_grad: &[f32], s: &ConvShape) -> Vec<f32
     let mut grad = vec![0.0; s.batch * s.in_channels * s.height * s.width];
     let images = grad.chunks_exact_mut(s.in_channels * s.height * s.width);
     for (dx, dy) in images.zip(output_grad.chunks_exact(s.out_channels * positions)) {
-        cols.fill(0.0);
-        multiply_add(&mut cols, &weight_t, dy, (patch, s.out_channels, positions));
+        multiply(&mut cols, &weight_t, dy, (patch, s.out_channels, positions));
+        if pad == 0 {
+            col2im_add(&cols, &padded, dx);
+            continue;
+        }
         padded_grad.fill(0.0);
         col2im_add(&cols, &padded, &mut padded_grad);
         // Keep the gradient of the real input, dropping that of the padding.

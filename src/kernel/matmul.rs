@@ -10,43 +10,61 @@ use super::lanes::{self, F4};
 /// Rows of a full output block.
 const ROWS: usize = 4;
 
-/// Adds `a × x` to `y`: `a` is `[m, k]`, `x` is `[k, n]`, `y` is `[m, n]`.
-pub fn multiply_add(y: &mut [f32], a: &[f32], x: &[f32], (m, k, n): (usize, usize, usize)) {
+/// Writes `a × x` into `y`: `a` is `[m, k]`, `x` is `[k, n]`, `y` is `[m, n]`.
+pub fn multiply(y: &mut [f32], a: &[f32], x: &[f32], dims: (usize, usize, usize)) {
+    product::<false>(y, a, x, dims);
+}
+
+/// Adds `a × x` to `y`, with the shapes of [`multiply`].
+#[cfg(test)]
+fn multiply_add(y: &mut [f32], a: &[f32], x: &[f32], dims: (usize, usize, usize)) {
+    product::<true>(y, a, x, dims);
+}
+
+/// Adds `a × x` to `y` when `ADD` is set, else writes it.
+fn product<const ADD: bool>(y: &mut [f32], a: &[f32], x: &[f32], (m, k, n): (usize, usize, usize)) {
     assert!(y.len() >= m * n && a.len() >= m * k && x.len() >= k * n, "operands too short");
     let mut i = 0;
     while i + ROWS <= m {
-        row_band::<ROWS>(y, a, x, i, (k, n));
+        row_band::<ROWS, ADD>(y, a, x, i, (k, n));
         i += ROWS;
     }
     for i in i..m {
-        row_band::<1>(y, a, x, i, (k, n));
+        row_band::<1, ADD>(y, a, x, i, (k, n));
     }
 }
 
-/// Adds rows `i..i + R` of `a × x` to `y`: eight columns at a time, then four, then one.
+/// Computes rows `i..i + R` of `a × x` into `y`: eight columns at a time, then four, then one.
 #[inline(always)]
-fn row_band<const R: usize>(y: &mut [f32], a: &[f32], x: &[f32], i: usize, (k, n): (usize, usize)) {
+fn row_band<const R: usize, const ADD: bool>(
+    y: &mut [f32],
+    a: &[f32],
+    x: &[f32],
+    i: usize,
+    (k, n): (usize, usize),
+) {
     let mut j = 0;
     while j + 8 <= n {
-        block::<R, 2>(y, a, x, (i, j), (k, n));
+        block::<R, 2, ADD>(y, a, x, (i, j), (k, n));
         j += 8;
     }
     if j + 4 <= n {
-        block::<R, 1>(y, a, x, (i, j), (k, n));
+        block::<R, 1, ADD>(y, a, x, (i, j), (k, n));
         j += 4;
     }
     for row in i..i + R {
         for j in j..n {
             let dot: f32 = (0..k).map(|r| a[row * k + r] * x[r * n + j]).sum();
-            y[row * n + j] += dot;
+            let start = if ADD { y[row * n + j] } else { 0.0 };
+            y[row * n + j] = start + dot;
         }
     }
 }
 
-/// Adds the block of `R` rows from `i` and `4 V` columns from `j` of `a × x` to `y`, keeping
-/// its `R V` accumulators in vector registers.
+/// Computes the block of `R` rows from `i` and `4 V` columns from `j` of `a × x` into `y`,
+/// keeping its `R V` accumulators in vector registers.
 #[inline(always)]
-fn block<const R: usize, const V: usize>(
+fn block<const R: usize, const V: usize, const ADD: bool>(
     y: &mut [f32],
     a: &[f32],
     x: &[f32],
@@ -73,44 +91,28 @@ fn block<const R: usize, const V: usize>(
             let at = (i + row) * n + j + 4 * v;
             assert!(at + 4 <= y.len(), "the block should lie inside y");
             // SAFETY: checked just above.
-            unsafe { lanes::store(y, at, lanes::add(sum, lanes::load(y, at))) };
+            unsafe {
+                let sum = if ADD { lanes::add(sum, lanes::load(y, at)) } else { sum };
+                lanes::store(y, at, sum);
+            }
         }
     }
 }
 
-/// Adds `d × cᵀ` to `y`, summed over a batch: `d` is `[batch, m, n]`, `c` is `[batch, k, n]`,
-/// `y` is `[m, k]`. Every output is a sum of dot products of contiguous rows, kept in four
-/// lanes until the whole batch is in.
-pub fn multiply_transposed_add(
-    y: &mut [f32],
-    d: &[f32],
-    c: &[f32],
-    (batch, m, k, n): (usize, usize, usize, usize),
-) {
-    assert!(y.len() >= m * k && d.len() >= batch * m * n && c.len() >= batch * k * n);
-    let dims = Dims { batch, k, n, d_image: m * n, c_image: k * n };
-    // Columns outermost: the rows of `c` for a column pair, over the whole batch, stay in
-    // cache while every row band of `d` passes them.
+/// Adds `d × cᵀ` to `y`: `d` is `[m, n]`, `c` is `[k, n]`, `y` is `[m, k]`. Every output is a
+/// dot product of two contiguous rows, kept in four lanes until the end.
+pub fn multiply_transposed_add(y: &mut [f32], d: &[f32], c: &[f32], dims: (usize, usize, usize)) {
+    let (m, k, n) = dims;
+    assert!(y.len() >= m * k && d.len() >= m * n && c.len() >= k * n, "operands too short");
+    // Columns outermost: the two rows of `c` stay in cache while every row band of `d` passes.
     let mut r = 0;
     while r + 2 <= k {
-        dot_column::<2>(y, d, c, (m, r), dims);
+        dot_column::<2>(y, d, c, r, dims);
         r += 2;
     }
     if r < k {
-        dot_column::<1>(y, d, c, (m, r), dims);
+        dot_column::<1>(y, d, c, r, dims);
     }
-}
-
-/// The sizes [`dot_block`] works with.
-#[derive(Clone, Copy)]
-struct Dims {
-    batch: usize,
-    k: usize,
-    n: usize,
-    /// Values per image of `d`.
-    d_image: usize,
-    /// Values per image of `c`.
-    c_image: usize,
 }
 
 /// Adds columns `r..r + C` of `d × cᵀ` to `y`, four rows at a time, then one.
@@ -119,15 +121,15 @@ fn dot_column<const C: usize>(
     y: &mut [f32],
     d: &[f32],
     c: &[f32],
-    (m, r): (usize, usize),
-    dims: Dims,
+    r: usize,
+    dims: (usize, usize, usize),
 ) {
     let mut i = 0;
-    while i + ROWS <= m {
+    while i + ROWS <= dims.0 {
         dot_block::<ROWS, C>(y, d, c, (i, r), dims);
         i += ROWS;
     }
-    for i in i..m {
+    for i in i..dims.0 {
         dot_block::<1, C>(y, d, c, (i, r), dims);
     }
 }
@@ -141,39 +143,27 @@ fn dot_block<const R: usize, const C: usize>(
     d: &[f32],
     c: &[f32],
     (i, r): (usize, usize),
-    Dims { batch, k, n, d_image, c_image }: Dims,
+    (_, k, n): (usize, usize, usize),
 ) {
-    let last_image = batch.saturating_sub(1);
-    assert!(last_image * d_image + (i + R) * n <= d.len());
-    assert!(last_image * c_image + (r + C) * n <= c.len() && (i + R - 1) * k + r + C <= y.len());
+    let d_rows: [&[f32]; R] = std::array::from_fn(|row| &d[(i + row) * n..][..n]);
+    let c_rows: [&[f32]; C] = std::array::from_fn(|col| &c[(r + col) * n..][..n]);
     let whole = n / 4 * 4;
     let mut acc = [[lanes::zero(); C]; R];
-    let mut tails = [[0.0f32; C]; R];
-    for image in 0..batch {
-        let (d_base, c_base) = (image * d_image, image * c_image);
-        for p in (0..whole).step_by(4) {
-            // SAFETY: p + 4 <= n and the asserts keep every read inside `d` and `c`.
-            unsafe {
-                let c_lanes: [F4; C] =
-                    std::array::from_fn(|col| lanes::load(c, c_base + (r + col) * n + p));
-                for (row, sums) in acc.iter_mut().enumerate() {
-                    let d_lanes = lanes::load(d, d_base + (i + row) * n + p);
-                    for (sum, &c_value) in sums.iter_mut().zip(&c_lanes) {
-                        *sum = lanes::mul_add(*sum, d_lanes, c_value);
-                    }
+    for p in (0..whole).step_by(4) {
+        // SAFETY: p + 4 <= n, the length of every row read.
+        unsafe {
+            let c_lanes: [F4; C] = std::array::from_fn(|col| lanes::load(c_rows[col], p));
+            for (sums, d_row) in acc.iter_mut().zip(&d_rows) {
+                let d_lanes = lanes::load(d_row, p);
+                for (sum, &c_value) in sums.iter_mut().zip(&c_lanes) {
+                    *sum = lanes::mul_add(*sum, d_lanes, c_value);
                 }
             }
         }
-        for (row, tails) in tails.iter_mut().enumerate() {
-            let d_row = &d[d_base + (i + row) * n..][..n];
-            for (col, tail) in tails.iter_mut().enumerate() {
-                let c_row = &c[c_base + (r + col) * n..][..n];
-                *tail += (whole..n).map(|p| d_row[p] * c_row[p]).sum::<f32>();
-            }
-        }
     }
-    for (row, (sums, tails)) in acc.iter().zip(&tails).enumerate() {
-        for (col, (&sum, tail)) in sums.iter().zip(tails).enumerate() {
+    for (row, (sums, d_row)) in acc.iter().zip(&d_rows).enumerate() {
+        for (col, (&sum, c_row)) in sums.iter().zip(&c_rows).enumerate() {
+            let tail: f32 = (whole..n).map(|p| d_row[p] * c_row[p]).sum();
             y[(i + row) * k + r + col] += lanes::sum(sum) + tail;
         }
     }
@@ -194,18 +184,20 @@ mod tests {
     }
 
     #[test]
-    fn multiply_add_matches_the_definition() {
+    fn products_match_the_definition() {
         // Sizes around the block edges and the convolutions' own shapes.
         let sizes = [(1, 1, 1), (3, 5, 7), (4, 25, 12), (8, 25, 576), (16, 200, 64), (6, 9, 13)];
         for (m, k, n) in sizes {
             let (a, x, start) = (values(m * k, 1), values(k * n, 2), values(m * n, 3));
-            let mut y = start.clone();
-            multiply_add(&mut y, &a, &x, (m, k, n));
-            for (index, value) in y.iter().enumerate() {
+            let (mut added, mut written) = (start.clone(), start.clone());
+            multiply_add(&mut added, &a, &x, (m, k, n));
+            multiply(&mut written, &a, &x, (m, k, n));
+            for (index, (value, written)) in added.iter().zip(&written).enumerate() {
                 let (i, j) = (index / n, index % n);
                 let dot: f32 = (0..k).map(|r| a[i * k + r] * x[r * n + j]).sum();
                 // Both sums round k products of values below 1 in a different order.
                 let tolerance = 1e-6 * k as f32;
+                assert!((written - dot).abs() <= tolerance, "{m}x{k}x{n} at {i},{j} written");
                 assert!((value - start[index] - dot).abs() <= tolerance, "{m}x{k}x{n} at {i},{j}");
             }
         }
@@ -217,7 +209,7 @@ mod tests {
         for (m, k, n) in sizes {
             let (d, c, start) = (values(m * n, 4), values(k * n, 5), values(m * k, 6));
             let mut y = start.clone();
-            multiply_transposed_add(&mut y, &d, &c, (1, m, k, n));
+            multiply_transposed_add(&mut y, &d, &c, (m, k, n));
             for (index, value) in y.iter().enumerate() {
                 let (i, r) = (index / k, index % k);
                 let dot: f32 = (0..n).map(|p| d[i * n + p] * c[r * n + p]).sum();
