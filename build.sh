@@ -128,7 +128,7 @@ test_native() {
 test_wasm() {
   say "wasm tests in headless Chromium ($chromium_flags_note)"
   # wasm-pack would download a chromedriver; point it at Debian's.
-  CHROMEDRIVER=$(command -v chromedriver) wasm-pack test --headless --chrome --release -- --test web
+  CHROMEDRIVER=$(command -v chromedriver) wasm-pack test --headless --chrome --release -- --test web --test kernels
 }
 
 test_page() {

@@ -1,7 +1,8 @@
 //! gradlab's own convolution and pooling kernels against burn's: the values and the gradients
 //! of every input, on both engines, for the shapes the models use and the edge cases around
-//! them. Both sides compute in f32 and sum in different orders, hence the tolerances.
-#![cfg(not(target_arch = "wasm32"))]
+//! them. Both sides compute in f32 and sum in different orders, hence the tolerances. The same
+//! tests run natively and, for the wasm vector code, in headless Chromium by
+//! `wasm-pack test --headless --chrome --release -- --test kernels`.
 
 use burn::prelude::*;
 use burn::tensor::activation::relu;
@@ -9,6 +10,9 @@ use burn::tensor::module::{conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use gradlab::engine::Engine;
 use gradlab::kernel;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// Values in [-1, 1) from a fixed linear congruential sequence, as a tensor of `shape`.
 fn values<const D: usize>(shape: [usize; D], seed: u64, device: &Device) -> Tensor<D> {
@@ -56,9 +60,10 @@ const CONVOLUTIONS: [Case; 8] = [
     (2, 2, 3, 6, 3, 2),
 ];
 
-/// Runs `loss(kernel output)` and `loss(reference output)` backward and compares values and
+/// Runs a weighted sum of the kernel's output and of burn's backward and compares values and
 /// gradients of x, weight and bias.
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn convolution_matches_burn_with_gradients() {
     for engine in Engine::ALL {
         let device = engine.autodiff_device();
@@ -99,12 +104,15 @@ fn convolution_matches_burn_with_gradients() {
     }
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn pooling_matches_burn_with_gradients() {
     for engine in Engine::ALL {
         let device = engine.autodiff_device();
         for (case, &(b, c, h, w)) in
-            [(4, 8, 24, 24), (2, 16, 8, 8), (2, 32, 7, 7), (3, 5, 9, 6)].iter().enumerate()
+            [(4, 8, 24, 24), (2, 16, 8, 8), (2, 32, 7, 7), (3, 5, 9, 6), (2, 3, 10, 22)]
+                .iter()
+                .enumerate()
         {
             let what = format!("{engine} case {case}");
             let x = values([b, c, h, w], 80 + case as u64, &device);
@@ -126,7 +134,8 @@ fn pooling_matches_burn_with_gradients() {
     }
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn kernels_run_without_autodiff() {
     // Evaluation runs on the inner engine, where the extension takes its plain path.
     let device = Engine::Flex.autodiff_device();
@@ -138,7 +147,8 @@ fn kernels_run_without_autodiff() {
     assert_close(plain, tracked.inner(), 0.0, "plain against tracked");
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn nan_inputs_stay_visible() {
     let device = Engine::Flex.autodiff_device();
     let mut data = vec![0.5f32; 2 * 8 * 8];

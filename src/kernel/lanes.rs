@@ -8,7 +8,7 @@ pub use imp::*;
 #[inline(always)]
 pub fn add_into(values: &mut [f32], at: usize, vector: F4) {
     let four = &mut values[at..at + 4];
-    // SAFETY: `four` holds the four values read and written.
+    // SAFETY: `four` contains the four values read and written.
     unsafe { store(four, 0, add(load(four, 0), vector)) }
 }
 
@@ -17,7 +17,7 @@ pub fn sum_slice(values: &[f32]) -> f32 {
     let mut chunks = values.chunks_exact(8);
     let mut acc = [zero(); 2];
     for chunk in chunks.by_ref() {
-        // SAFETY: a chunk holds eight values.
+        // SAFETY: a chunk contains eight values.
         unsafe {
             acc[0] = add(acc[0], load(chunk, 0));
             acc[1] = add(acc[1], load(chunk, 4));

@@ -23,7 +23,9 @@ fn multiply_add(y: &mut [f32], a: &[f32], x: &[f32], dims: (usize, usize, usize)
 
 /// Adds `a × x` to `y` when `ADD` is set, else writes it.
 fn product<const ADD: bool>(y: &mut [f32], a: &[f32], x: &[f32], (m, k, n): (usize, usize, usize)) {
-    assert!(y.len() >= m * n && a.len() >= m * k && x.len() >= k * n, "operands too short");
+    assert!(y.len() >= m * n, "y too short");
+    assert!(a.len() >= m * k, "a too short");
+    assert!(x.len() >= k * n, "x too short");
     let mut i = 0;
     while i + ROWS <= m {
         row_band::<ROWS, ADD>(y, a, x, i, (k, n));
@@ -71,10 +73,12 @@ fn block<const R: usize, const V: usize, const ADD: bool>(
     (i, j): (usize, usize),
     (k, n): (usize, usize),
 ) {
-    assert!(k > 0 && (i + R) * k <= a.len() && (k - 1) * n + j + 4 * V <= x.len());
+    assert!(k > 0, "a block needs a row of a");
+    assert!((i + R) * k <= a.len(), "the block's rows should lie inside a");
+    assert!((k - 1) * n + j + 4 * V <= x.len(), "the block's columns should lie inside x");
     let mut acc = [[lanes::zero(); V]; R];
     for r in 0..k {
-        // SAFETY: the assert keeps the last vector read, at (k - 1) n + j + 4 (V - 1), in `x`,
+        // SAFETY: the asserts keep the last vector read, at (k - 1) n + j + 4 (V - 1), in `x`,
         // and the last weight, at (i + R - 1) k + k - 1, in `a`.
         unsafe {
             let x_row: [F4; V] = std::array::from_fn(|v| lanes::load(x, r * n + j + 4 * v));
@@ -103,7 +107,9 @@ fn block<const R: usize, const V: usize, const ADD: bool>(
 /// dot product of two contiguous rows, kept in four lanes until the end.
 pub fn multiply_transposed_add(y: &mut [f32], d: &[f32], c: &[f32], dims: (usize, usize, usize)) {
     let (m, k, n) = dims;
-    assert!(y.len() >= m * k && d.len() >= m * n && c.len() >= k * n, "operands too short");
+    assert!(y.len() >= m * k, "y too short");
+    assert!(d.len() >= m * n, "d too short");
+    assert!(c.len() >= k * n, "c too short");
     // Columns outermost: the two rows of `c` stay in cache while every row band of `d` passes.
     let mut r = 0;
     while r + 2 <= k {

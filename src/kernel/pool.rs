@@ -51,10 +51,12 @@ mod simd {
     /// it wrote; the caller pools the rest.
     pub fn pool_row(top: &[f32], bottom: &[f32], values: &mut [f32], winners: &mut [u8]) -> usize {
         let done = values.len() / 4 * 4;
-        assert!(2 * done <= top.len() && 2 * done <= bottom.len() && done <= winners.len());
+        assert!(2 * done <= top.len(), "the top row should cover every output");
+        assert!(2 * done <= bottom.len(), "the bottom row should cover every output");
+        assert!(done <= winners.len(), "there should be a winner per output");
         for j in (0..done).step_by(4) {
-            // SAFETY: the assert keeps the eight values read from each row, from 2 * j, and
-            // the four written, from j, inside their slices; wasm loads need no alignment.
+            // SAFETY: the asserts keep the eight values read from each row, from 2 * j, and the
+            // four written, from j, inside their slices. Wasm loads need no alignment.
             let ([a, b], [c, d]) = unsafe {
                 let (t, u) = (top.as_ptr().add(2 * j), bottom.as_ptr().add(2 * j));
                 let top = deinterleave(v128_load(t.cast()), v128_load(t.add(4).cast()));
@@ -142,7 +144,7 @@ pub fn backward(
         for i in 0..out_h {
             for j in 0..out_w {
                 // Branch-free, as in the forward pass: a clipped output writes a zero onto
-                // the window's first element, which already holds zero.
+                // the window's first element, which is already zero.
                 let k = out + i * out_w + j;
                 let winner = winners[k];
                 let keep = u32::from(winner != CLIPPED).wrapping_neg();
