@@ -207,8 +207,6 @@ impl Cnn {
     }
 
     /// Maps images `[batch, 1, 28, 28]` to class logits `[batch, 10]`.
-    // NOTE: burn flex's convolutions take about 60% of a training step (callgrind). A wasm step
-    // takes about twice as long as PyTorch's on one thread, so own kernels are the next route.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = images;
         for convolution in &self.convolutions {
