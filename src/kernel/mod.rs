@@ -28,10 +28,7 @@ use std::task::{Context, Poll, Waker};
 pub trait Kernels: Backend {
     /// 2x2 max-pooling with stride 2, then ReLU: `[b, c, h, w]` to `[b, c, h / 2, w / 2]`.
     fn max_pool2_relu(x: FloatTensor<Self>) -> FloatTensor<Self> {
-        let (shape, device) = (x.shape(), x.device());
-        let [planes, height, width] = planes_of(&shape);
-        let pooled = pool::forward(&read_f32::<Self>(x), planes, height, width);
-        write_f32::<Self>(pooled.values, pooled_shape(&shape), &device)
+        pool_forward::<Self>(x).0
     }
 
     /// Square convolution with stride 1 and `padding` zeros on each side: `x` `[b, in, h, w]`,
@@ -42,13 +39,7 @@ pub trait Kernels: Backend {
         bias: FloatTensor<Self>,
         padding: usize,
     ) -> FloatTensor<Self> {
-        let device = x.device();
-        let shape = conv_shape(&x.shape(), &weight.shape(), padding);
-        let x = read_f32::<Self>(x);
-        let weight = read_f32::<Self>(weight);
-        let output =
-            conv::forward(&conv::pad_input(&x, &shape), &weight, &read_f32::<Self>(bias), &shape);
-        write_f32::<Self>(output, convolved_shape(&shape), &device)
+        conv_forward::<Self>(x, weight, bias, padding).output
     }
 }
 
@@ -59,14 +50,10 @@ impl Kernels for NdArray {}
 impl<B: Backend, C: CheckpointStrategy> Kernels for Autodiff<B, C> {
     fn max_pool2_relu(x: FloatTensor<Self>) -> FloatTensor<Self> {
         let (input, node) = x.into_parts();
-        let (shape, device) = (input.shape(), input.device());
-        let [planes, height, width] = planes_of(&shape);
-        let pooled = pool::forward(&read_f32::<B>(input), planes, height, width);
-        let output = write_f32::<B>(pooled.values, pooled_shape(&shape), &device);
+        let shape = input.shape();
+        let (output, winners) = pool_forward::<B>(input);
         match MaxPool2Relu.prepare::<C>([node]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => {
-                prep.finish(PoolState { winners: pooled.winners, shape }, output)
-            }
+            OpsKind::Tracked(prep) => prep.finish(PoolState { winners, shape }, output),
             OpsKind::UnTracked(prep) => prep.finish(output),
         }
     }
@@ -80,13 +67,8 @@ impl<B: Backend, C: CheckpointStrategy> Kernels for Autodiff<B, C> {
         let (x, x_node) = x.into_parts();
         let (weight, weight_node) = weight.into_parts();
         let (bias, bias_node) = bias.into_parts();
-        let device = x.device();
-        let shape = conv_shape(&x.shape(), &weight.shape(), padding);
-        let x = read_f32::<B>(x);
-        let input = conv::pad_input(&x, &shape).into_owned();
-        let weight = read_f32::<B>(weight);
-        let output = conv::forward(&input, &weight, &read_f32::<B>(bias), &shape);
-        let output = write_f32::<B>(output, convolved_shape(&shape), &device);
+        let ConvForward { shape, input, weight, output } =
+            conv_forward::<B>(x, weight, bias, padding);
         let nodes = [x_node, weight_node, bias_node];
         match Conv2d.prepare::<C>(nodes).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
@@ -113,7 +95,7 @@ pub fn max_pool2_relu(x: Tensor<4>) -> Tensor<4> {
 #[derive(Debug)]
 struct MaxPool2Relu;
 
-/// What the backward step of [`MaxPool2Relu`] keeps from the forward pass.
+/// The forward values the backward step of [`MaxPool2Relu`] needs.
 #[derive(Clone, Debug)]
 struct PoolState {
     winners: Vec<u8>,
@@ -139,7 +121,7 @@ impl<B: Backend> Backward<B, 1> for MaxPool2Relu {
 #[derive(Debug)]
 struct Conv2d;
 
-/// What the backward step of [`Conv2d`] keeps from the forward pass.
+/// The forward values the backward step of [`Conv2d`] needs.
 #[derive(Clone, Debug)]
 struct ConvState {
     /// The input, padded.
@@ -177,6 +159,39 @@ impl<B: Backend> Backward<B, 3> for Conv2d {
     }
 }
 
+/// Pools `x` and returns the output with the winner of each window.
+fn pool_forward<B: Backend>(x: FloatTensor<B>) -> (FloatTensor<B>, Vec<u8>) {
+    let (shape, device) = (x.shape(), x.device());
+    let [planes, height, width] = planes_of(&shape);
+    let pooled = pool::forward(&read_f32::<B>(x), planes, height, width);
+    (write_f32::<B>(pooled.values, pooled_shape(&shape), &device), pooled.winners)
+}
+
+/// A convolution's forward pass, with what its backward pass needs.
+struct ConvForward<B: Backend> {
+    shape: ConvShape,
+    /// The input, padded.
+    input: Vec<f32>,
+    weight: Vec<f32>,
+    output: FloatTensor<B>,
+}
+
+/// Convolves `x` with `weight` and `bias`, with `padding` zeros on each side.
+fn conv_forward<B: Backend>(
+    x: FloatTensor<B>,
+    weight: FloatTensor<B>,
+    bias: FloatTensor<B>,
+    padding: usize,
+) -> ConvForward<B> {
+    let device = x.device();
+    let shape = conv_shape(&x.shape(), &weight.shape(), padding);
+    let input = conv::pad_input(&read_f32::<B>(x), &shape).into_owned();
+    let weight = read_f32::<B>(weight);
+    let output = conv::forward(&input, &weight, &read_f32::<B>(bias), &shape);
+    let output = write_f32::<B>(output, convolved_shape(&shape), &device);
+    ConvForward { shape, input, weight, output }
+}
+
 /// Reads the sizes of a convolution from its input and weight shapes.
 fn conv_shape(x: &Shape, weight: &Shape, padding: usize) -> ConvShape {
     let [batch, in_channels, height, width] = x.dims();
@@ -210,7 +225,7 @@ fn read_f32<B: Backend>(x: FloatTensor<B>) -> Vec<f32> {
         unreachable!("CPU engines read tensors at once");
     };
     let data = data.expect("a CPU tensor should be readable");
-    data.convert::<f32>().try_into_vec().expect("converted data should hold f32")
+    data.convert::<f32>().try_into_vec().expect("converted data should contain f32 values")
 }
 
 /// Makes a float tensor of `shape` from `values`.
