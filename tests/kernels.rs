@@ -5,7 +5,7 @@
 //! `wasm-pack test --headless --chrome --release -- --test kernels`.
 
 use burn::prelude::*;
-use burn::tensor::activation::relu;
+use burn::tensor::activation::{leaky_relu, relu};
 use burn::tensor::module::{conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use gradlab::engine::Engine;
@@ -131,6 +131,26 @@ fn pooling_matches_burn_with_gradients() {
             assert_close(own.0, reference.0, 0.0, &format!("{what} output"));
             assert_close(own.1, reference.1, 0.0, &format!("{what} input gradient"));
         }
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn leaky_relu_matches_burn_with_gradients() {
+    for engine in Engine::ALL {
+        let device = engine.autodiff_device();
+        let x = values([1000, 10], 100, &device);
+        let weights = values([1000, 10], 101, &device);
+        let run = |own: bool| {
+            let x = x.clone().require_grad();
+            let y =
+                if own { kernel::leaky_relu(x.clone(), 0.01) } else { leaky_relu(x.clone(), 0.01) };
+            let grads = (y.clone() * weights.clone()).sum().backward();
+            (y.inner(), x.grad(&grads).expect("x takes part in the loss"))
+        };
+        let (own, reference) = (run(true), run(false));
+        assert_close(own.0, reference.0, 0.0, &format!("{engine} output"));
+        assert_close(own.1, reference.1, 0.0, &format!("{engine} input gradient"));
     }
 }
 

@@ -4,6 +4,7 @@
 // burn 0.22 deprecates ndarray in favour of flex; it stays selectable, so it gets the kernels too.
 #![allow(deprecated)]
 
+pub mod activation;
 pub mod conv;
 mod lanes;
 mod matmul;
@@ -40,6 +41,13 @@ pub trait Kernels: Backend {
         padding: usize,
     ) -> FloatTensor<Self> {
         conv_forward::<Self>(x, weight, bias, padding).output
+    }
+
+    /// LeakyReLU with `slope` below zero, elementwise on a tensor of any shape.
+    fn leaky_relu(x: FloatTensor<Self>, slope: f32) -> FloatTensor<Self> {
+        let (shape, device) = (x.shape(), x.device());
+        let values = activation::leaky_relu(&read_f32::<Self>(x), slope);
+        write_f32::<Self>(values, shape, &device)
     }
 }
 
@@ -78,6 +86,18 @@ impl<B: Backend, C: CheckpointStrategy> Kernels for Autodiff<B, C> {
             OpsKind::UnTracked(prep) => prep.finish(output),
         }
     }
+    fn leaky_relu(x: FloatTensor<Self>, slope: f32) -> FloatTensor<Self> {
+        let (input, node) = x.into_parts();
+        let (shape, device) = (input.shape(), input.device());
+        let input = read_f32::<B>(input);
+        let output = write_f32::<B>(activation::leaky_relu(&input, slope), shape, &device);
+        match LeakyRelu.prepare::<C>([node]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                prep.finish(LeakyState { input: Arc::new(input), slope }, output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        }
+    }
 }
 
 /// Applies [`Kernels::conv2d`] to tensors of any engine, with or without autodiff.
@@ -89,6 +109,36 @@ pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, padding: usize) 
 /// Applies [`Kernels::max_pool2_relu`] to a tensor of any engine, with or without autodiff.
 pub fn max_pool2_relu(x: Tensor<4>) -> Tensor<4> {
     Tensor::from_dispatch(<Dispatch as Kernels>::max_pool2_relu(x.into_dispatch()))
+}
+
+/// Applies [`Kernels::leaky_relu`] to a tensor of any engine, with or without autodiff.
+pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f32) -> Tensor<D> {
+    Tensor::from_dispatch(<Dispatch as Kernels>::leaky_relu(x.into_dispatch(), slope))
+}
+
+/// The backward step of [`Kernels::leaky_relu`].
+#[derive(Debug)]
+struct LeakyRelu;
+
+/// The forward values the backward step of [`LeakyRelu`] needs.
+#[derive(Clone, Debug)]
+struct LeakyState {
+    input: Arc<Vec<f32>>,
+    slope: f32,
+}
+
+impl<B: Backend> Backward<B, 1> for LeakyRelu {
+    type State = LeakyState;
+
+    fn backward(self, ops: Ops<LeakyState, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [parent] = ops.parents;
+        let output_grad = grads.consume::<B>(&ops.node);
+        let Some(parent) = parent else { return };
+        let (shape, device) = (output_grad.shape(), output_grad.device());
+        let LeakyState { input, slope } = ops.state;
+        let grad = activation::leaky_relu_backward(&input, &read_f32::<B>(output_grad), slope);
+        grads.register::<B>(parent.id, write_f32::<B>(grad, shape, &device));
+    }
 }
 
 /// The backward step of [`Kernels::max_pool2_relu`].
