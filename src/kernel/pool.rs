@@ -26,6 +26,10 @@ pub fn forward(x: &[f32], planes: usize, height: usize, width: usize) -> Pooled 
     let (out_h, out_w) = (pooled_side(height), pooled_side(width));
     let mut values = vec![0.0; planes * out_h * out_w];
     let mut winners = vec![CLIPPED; planes * out_h * out_w];
+    if values.is_empty() {
+        // A side below 2 pools to nothing.
+        return Pooled { values, winners };
+    }
     let outputs = values.chunks_exact_mut(out_w).zip(winners.chunks_exact_mut(out_w));
     let row_pairs = x.chunks_exact(height * width).flat_map(|plane| {
         (0..out_h).map(move |i| (&plane[2 * i * width..][..width], &plane[(2 * i + 1) * width..]))
@@ -178,6 +182,13 @@ mod tests {
         let pooled = forward(&x, 1, 3, 3);
         assert_eq!(pooled.values, vec![5.0]);
         assert_eq!(backward(&[1.0], &pooled.winners, 1, 3, 3)[4], 1.0);
+    }
+
+    #[test]
+    fn sides_below_two_pool_to_nothing() {
+        let pooled = forward(&[1.0, 2.0, 3.0], 3, 1, 1);
+        assert!(pooled.values.is_empty());
+        assert_eq!(backward(&[], &pooled.winners, 3, 1, 1), vec![0.0; 3]);
     }
 
     #[test]
