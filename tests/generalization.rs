@@ -61,6 +61,17 @@ fn capacity_run_counts_parameters() {
     assert!(run.results()[0].test_loss.is_finite());
 }
 
+#[test]
+fn nan_after_last_step_is_divergence() {
+    let (train, test) = shipped_pair();
+    let settings =
+        json!({ "train_size": 200, "epochs": 1, "batch_size": 200, "learning_rate": 1e30 });
+    let mut run =
+        capacity_run(&config(Experiment::Capacity, settings), &CAPACITY_MODELS[0], &train, &test);
+    assert_eq!(run.finish(), ClassifierState::Diverged { step: 1 });
+    assert!(run.results().is_empty(), "{:?}", run.results());
+}
+
 /// Alpha 0 and 1 rebuild the two trained models bit for bit, so their metrics are the ones
 /// measured at the end of training, exactly.
 #[test]

@@ -130,6 +130,21 @@ fn short_run_learns_and_stops_on_nan() {
     assert!(chunk.series.iter().all(|(_, loss)| loss.is_finite()));
 }
 
+/// A single step can leave the parameters NaN while its own loss, computed before the update,
+/// is finite; with one step per epoch no later step would notice, so the evaluation must.
+#[test]
+fn nan_after_last_step_is_divergence() {
+    let (train, test) = (shipped_train().stratified_split(1000, 1).1, shipped_test());
+    let config =
+        MnistConfig { epochs: 1, batch_size: 1000, learning_rate: 1e30, ..MnistConfig::default() };
+    let spec = CnnSpec::mnist_model("shallow").unwrap();
+    let mut run = MnistRun::new(&config, spec, train, test, 4).unwrap();
+    let chunk = run.advance(usize::MAX);
+    assert_eq!(chunk.steps, 1);
+    assert_eq!(chunk.status, MnistState::Diverged { step: 1 });
+    assert!(chunk.evaluations.is_empty(), "{:?}", chunk.evaluations);
+}
+
 /// The accuracy bar of the experiment: with the default settings on the shipped split, the
 /// best of the three models reaches 97% test accuracy. The medium model is the best one for
 /// the default seed, so it alone is trained here to keep the suite short.

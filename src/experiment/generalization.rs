@@ -182,9 +182,10 @@ pub enum ClassifierState {
     Running,
     /// Every epoch has run.
     Done,
-    /// A batch loss was NaN or infinite at `step`; the run ended there.
+    /// A batch loss, or the evaluation after an epoch, was NaN or infinite at `step`; the run
+    /// ended there.
     Diverged {
-        /// The optimizer step whose loss was not finite.
+        /// The optimizer step whose loss, or whose update, was not finite.
         step: usize,
     },
 }
@@ -261,7 +262,7 @@ impl ClassifierRun {
             if !loss.is_finite() {
                 self.state = ClassifierState::Diverged { step: self.step };
             } else if self.step.is_multiple_of(self.trainer.steps_per_epoch()) {
-                evaluations.push(self.end_epoch());
+                evaluations.extend(self.end_epoch());
             }
         }
         ClassifierChunk {
@@ -281,15 +282,22 @@ impl ClassifierRun {
         self.state
     }
 
-    fn end_epoch(&mut self) -> EpochMetrics {
+    /// Evaluates on both digit sets and closes the epoch, or ends the run as diverged when the
+    /// last step left the model unable to give finite losses.
+    fn end_epoch(&mut self) -> Option<EpochMetrics> {
         let train = self.trainer.evaluate(self.trainer.digits());
         let test = self.trainer.evaluate(&self.test);
+        if !(train.loss.is_finite() && test.loss.is_finite()) {
+            // The step's own loss was finite, but its update was not.
+            self.state = ClassifierState::Diverged { step: self.step };
+            return None;
+        }
         let metrics = EpochMetrics::of(self.results.len() + 1, &train, &test);
         self.results.push(metrics);
         if self.results.len() == self.epochs {
             self.state = ClassifierState::Done;
         }
-        metrics
+        Some(metrics)
     }
 
     /// Returns the metrics of every epoch so far.

@@ -102,7 +102,7 @@ pub enum MnistState {
     Done,
     /// The loss stopped being a finite number at `step`; the run ended there.
     Diverged {
-        /// The optimizer step whose loss was NaN or infinite.
+        /// The optimizer step whose loss, or whose update, was NaN or infinite.
         step: usize,
     },
 }
@@ -219,7 +219,7 @@ impl MnistRun {
             if self.state == MnistState::Running
                 && self.step.is_multiple_of(self.trainer.steps_per_epoch())
             {
-                evaluations.push(self.end_epoch());
+                evaluations.extend(self.end_epoch());
             }
         }
         MnistChunk {
@@ -263,9 +263,15 @@ impl MnistRun {
         self.recent_loss = (0.0, 0);
     }
 
-    /// Evaluates on the test digits and closes the epoch.
-    fn end_epoch(&mut self) -> EpochResult {
+    /// Evaluates on the test digits and closes the epoch, or ends the run as diverged when the
+    /// last step left the model unable to give a finite loss.
+    fn end_epoch(&mut self) -> Option<EpochResult> {
         let evaluation = self.trainer.evaluate(&self.test);
+        if !evaluation.loss.is_finite() {
+            // The step's own loss was finite, but its update was not.
+            self.state = MnistState::Diverged { step: self.step };
+            return None;
+        }
         let result = EpochResult {
             epoch: self.results.len() + 1,
             train_loss: self.epoch_loss.0 / self.epoch_loss.1.max(1) as f64,
@@ -278,7 +284,7 @@ impl MnistRun {
         if self.results.len() == self.epochs {
             self.state = MnistState::Done;
         }
-        result
+        Some(result)
     }
 
     /// Returns the evaluation on the test digits after the last epoch, or of the model as it
