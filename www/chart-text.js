@@ -10,25 +10,40 @@
 export const MAX_TABLE_ROWS = 300;
 
 /**
- * Formats a number for reading: integers whole, others with 3 significant digits. null is a
- * gap in a series, a value that was not finite.
+ * Integers below this size, such as parameter counts and steps, are written whole. Larger
+ * ones are mostly float values that happen to be whole, such as the loss of a diverging run.
  */
-export function readableNumber(value) {
+const WHOLE_BELOW = 1e7;
+
+/** Formats `value` whole when it is a moderate integer, else to `digits` significant digits. */
+function formatNumber(value, digits) {
   if (value === null || value === undefined) {
     return 'NaN';
   }
   if (!Number.isFinite(value)) {
     return String(value);
   }
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)));
+  if (Math.abs(value) >= WHOLE_BELOW) {
+    // Written in exponent form without trailing zeros: 6.74e+7, not 67400000.
+    return value.toExponential(digits - 1).replace(/\.?0+e/, 'e');
+  }
+  if (Number.isInteger(value)) {
+    return String(value);
+  }
+  return String(Number(value.toPrecision(digits)));
 }
 
-/** Formats a number for the table view: integers whole, others with 6 significant digits. */
+/**
+ * Formats a number for reading: moderate integers whole, others with 3 significant digits.
+ * null is a gap in a series, a value that was not finite.
+ */
+export function readableNumber(value) {
+  return formatNumber(value, 3);
+}
+
+/** Formats a number for the table view: moderate integers whole, others with 6 digits. */
 export function tableNumber(value) {
-  if (value === null || value === undefined) {
-    return 'NaN';
-  }
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+  return formatNumber(value, 6);
 }
 
 /** Strips a "(log scale)" note from an axis label, because the summary states the scale once. */
