@@ -4,6 +4,8 @@
 
 // Values longer than this are cut, and "…" marks the cut.
 const MAX_SHOWN_LENGTH = 40;
+// A validation message longer than this is cut: it may quote the whole rejected value.
+const MAX_REASON_LENGTH = 160;
 // The notice lists at most this many entries and counts the rest.
 const MAX_SHOWN_ENTRIES = 12;
 
@@ -13,15 +15,23 @@ const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\
 
 /** Returns `value` quoted, cut to MAX_SHOWN_LENGTH characters and without control characters. */
 export function showValue(value) {
-  const characters = [...value];
-  const cut = characters.length > MAX_SHOWN_LENGTH;
-  const shown = characters.slice(0, MAX_SHOWN_LENGTH).join('').replace(UNSAFE_CHARACTERS, '\ufffd');
-  return `"${shown}${cut ? '…' : ''}"`;
+  return `"${safeText(value, MAX_SHOWN_LENGTH)}"`;
 }
 
-/** Returns `text` ending in a full stop, as the validation's messages may not. */
+/** Returns `text` cut to `limit` characters, "…" marking a cut, with unsafe characters replaced. */
+function safeText(text, limit) {
+  const characters = [...text];
+  const shown = characters.slice(0, limit).join('').replace(UNSAFE_CHARACTERS, '\ufffd');
+  return characters.length > limit ? `${shown}…` : shown;
+}
+
+/**
+ * Returns a validation message as a safe sentence: it may quote the raw value, so it is cut
+ * and cleaned like the value, and it ends in a full stop, as the messages may not.
+ */
 function asSentence(text) {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
+  const safe = safeText(text, MAX_REASON_LENGTH);
+  return /[.!?…]$/.test(safe) ? safe : `${safe}.`;
 }
 
 /** Returns the sentence that describes one entry of the notice. */
