@@ -9,6 +9,11 @@ export function formatInteger(value) {
   return integerFormat.format(value);
 }
 
+/** Formats a rate: whole from 10 up, else with two significant digits, such as "0.24". */
+export function formatRate(value) {
+  return value >= 10 ? formatInteger(value) : String(Number(value.toPrecision(2)));
+}
+
 export function formatLoss(value) {
   return value === null || value === undefined ? '–' : value.toExponential(3);
 }
@@ -145,7 +150,7 @@ export class ProgressView {
   /** Shows steps done out of `steps`, the rate, and an estimate of the time left. */
   renderSteps(step, steps, rate, running) {
     const known = running && rate !== null && rate > 0;
-    const rateText = known ? `${formatInteger(rate)} steps/s` : '– steps/s';
+    const rateText = known ? `${formatRate(rate)} steps/s` : '– steps/s';
     this.renderCounters(step, steps, rateText, known ? (steps - step) / rate : null);
   }
 

@@ -1,9 +1,11 @@
-// The number formats of the charts' text alternatives and table views, on the page's own
-// module: counts stay whole, and huge values, such as a diverging run's loss, are shortened.
+// Number formats of the page's own modules. The charts' text alternatives and table views
+// keep counts whole and shorten huge values, such as a diverging run's loss; rates below one
+// step a second keep their digits.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readableNumber, tableNumber } from '../../www/chart-text.js';
+import { formatRate } from '../../www/results.js';
 
 test('counts are written whole', () => {
   assert.equal(readableNumber(398241), '398241');
@@ -24,4 +26,10 @@ test('fractions keep significant digits', () => {
 test('gaps and infinities are named', () => {
   assert.equal(readableNumber(null), 'NaN');
   assert.equal(tableNumber(-Infinity), '-Infinity');
+});
+
+test('slow rates keep two digits', () => {
+  assert.equal(formatRate(0.2345), '0.23');
+  assert.equal(formatRate(9.5), '9.5');
+  assert.equal(formatRate(1234.5), '1,235');
 });
