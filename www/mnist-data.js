@@ -126,7 +126,8 @@ function checkCounts({ train, test }, heldOutShare) {
   const split = splitCounts({ train, test }, heldOutShare);
   if (split.test === 0 || split.train === 0) {
     throw new DataError(
-      `${train.imagesName}: contains only ${formatInteger(train.count)} digits, too few to hold ` +
+      `${train.imagesName}: contains only ${formatInteger(train.count)} ` +
+        `${train.count === 1 ? 'digit' : 'digits'}, too few to hold ` +
         `out ${shareText(heldOutShare)} for testing and train on the rest. ` +
         'Pick test files as well, or more training digits.',
     );

@@ -156,10 +156,10 @@ fn class_quotas(counts: &[usize; CLASSES], total: usize) -> [usize; CLASSES] {
 fn read_images(name: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     let array = parse_named(name, bytes)?;
     if array.dims.len() != 3 || array.dims[1..] != [SIDE, SIDE] {
-        let problem = format!(
-            "has dimensions {:?}, but images must be [count, 28, 28]; is this a label file?",
-            array.dims
-        );
+        // A label file contains a one-dimensional array.
+        let hint = if array.dims.len() == 1 { "; is this a label file?" } else { "" };
+        let problem =
+            format!("has dimensions {:?}, but images must be [count, 28, 28]{hint}", array.dims);
         return Err(DataError::new(name, problem));
     }
     Ok(array.data)
