@@ -259,7 +259,8 @@ test('stop is prompt and training restarts', async () => {
       warnings.push(message.text());
     }
   });
-  await fillSettings(page, { 'mnist-epochs': 3 });
+  // Batches of 1 make an epoch 8,000 steps, so that no epoch ends before the stop below.
+  await fillSettings(page, { 'mnist-epochs': 3, 'mnist-batch-size': 1 });
   await page.click('#mnist-train');
   await waitForAllRates(page);
   await page.waitForFunction(
@@ -269,8 +270,8 @@ test('stop is prompt and training restarts', async () => {
   );
   const pointsBeforeStop = Number((await canvasData(page, 'mnist-loss-chart')).modelPoints);
 
-  // An epoch is 125 steps at batch 64, so no epoch has ended yet and no test evaluation
-  // delays the workers' responses to the stop request.
+  // No epoch has ended yet, so no test evaluation delays the workers' responses to the stop
+  // request.
   const clickedAt = Date.now();
   await page.click('#mnist-stop');
   await waitForMnistStatus(page, ['stopped'], 5000);
