@@ -2,9 +2,11 @@
 //! and the choice of axis ranges and tick formats.
 //!
 //! A log axis is drawn as log10 of the values on a linear axis, labelled with the values
-//! themselves, so that short ranges still get several labelled ticks.
+//! themselves, with ticks at round values: every digit, even digits, 1, 2 and 5, or powers of
+//! ten, whichever gives the most ticks that fit.
 
 use super::PlotError;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -14,7 +16,71 @@ use std::ops::Range;
 const LEGEND_WIDTH: f64 = 112.0;
 
 /// A chart's drawing context: linear coordinates, log10 of the values on a log axis.
-pub type Context<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub type Context<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
+
+/// One axis of a chart: linear coordinates, or log10 of the values on a log axis, with ticks at
+/// round values of what the axis shows.
+#[derive(Clone)]
+pub struct Axis {
+    linear: RangedCoordf64,
+    log: bool,
+}
+
+impl Axis {
+    /// Builds the axis over `range`, which is log10 of the values when `log` is set.
+    pub fn new(range: Range<f64>, log: bool) -> Self {
+        Self { linear: range.into(), log }
+    }
+}
+
+impl Ranged for Axis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.linear.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if self.log {
+            log_ticks(&self.linear.range(), hint.max_num_points())
+        } else {
+            self.linear.key_points(hint)
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.linear.range()
+    }
+}
+
+/// Returns the ticks of a log axis over `range` (log10 of the values), at most `max` of them:
+/// the densest of every digit, even digits, 1-2-5 and powers of ten that fits. A range too short for two of
+/// those gets ten ticks spread evenly.
+pub fn log_ticks(range: &Range<f64>, max: usize) -> Vec<f64> {
+    let inside = |mantissas: &[f64]| -> Vec<f64> {
+        let (first, last) = (range.start.floor() as i32, range.end.ceil() as i32);
+        (first..=last)
+            .flat_map(|decade| mantissas.iter().map(move |m| (m * 10f64.powi(decade)).log10()))
+            .filter(|tick| range.start <= *tick && *tick <= range.end)
+            .collect()
+    };
+    let digits: Vec<f64> = (1..10).map(f64::from).collect();
+    for mantissas in [&digits[..], &[1.0, 2.0, 4.0, 6.0, 8.0], &[1.0, 2.0, 5.0], &[1.0]] {
+        let ticks = inside(mantissas);
+        if ticks.len() <= max && ticks.len() >= 2 {
+            return ticks;
+        }
+    }
+    let powers = inside(&[1.0]);
+    if powers.len() > max {
+        // Many decades: every k-th power of ten.
+        let step = powers.len().div_ceil(max.max(1));
+        return powers.into_iter().step_by(step).collect();
+    }
+    let span = range.end - range.start;
+    (0..=max.min(10)).map(|i| range.start + span * i as f64 / max.min(10) as f64).collect()
+}
 
 /// Splits `area` into the plot and the legend column on its right, which never takes more
 /// than a third of the width.
@@ -74,7 +140,7 @@ impl Axes<'_> {
             .x_label_area_size(px(38.0))
             .y_label_area_size(px(58.0))
             .right_y_label_area_size(if self.right_axis { px(58.0) } else { 0 })
-            .build_cartesian_2d(x_range, y_range)?)
+            .build_cartesian_2d(Axis::new(x_range, self.log_x), Axis::new(y_range, self.log_y))?)
     }
 
     /// Draws the grid, ticks and labels of the context's axes.
@@ -184,4 +250,40 @@ pub fn format_tick(value: f64, digits: usize) -> String {
     let text = format!("{value:.precision$e}");
     let (mantissa, exponent) = text.split_once('e').expect("exponent format has an e");
     format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Returns the values of `ticks`, rounded to 6 significant digits.
+    fn values(ticks: Vec<f64>) -> Vec<f64> {
+        ticks.iter().map(|t| format!("{:.5e}", 10f64.powf(*t)).parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn decades_get_powers_of_ten() {
+        let ticks = log_ticks(&(-4.2..0.1), 7);
+        assert_eq!(values(ticks), vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0]);
+    }
+
+    #[test]
+    fn decade_gets_one_two_five() {
+        let ticks = log_ticks(&(16f64.log10()..4096f64.log10()), 7);
+        assert_eq!(values(ticks), vec![20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0]);
+    }
+
+    #[test]
+    fn short_ranges_get_digits() {
+        let range = 0.15f64.log10()..0.95f64.log10();
+        assert_eq!(values(log_ticks(&range, 10)), vec![0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+        assert_eq!(values(log_ticks(&range, 7)), vec![0.2, 0.4, 0.6, 0.8]);
+    }
+
+    #[test]
+    fn many_decades_skip_powers() {
+        let ticks = log_ticks(&(-20.0..1.0), 6);
+        assert!(ticks.len() <= 6, "{ticks:?}");
+        assert!(ticks.len() >= 3, "{ticks:?}");
+    }
 }

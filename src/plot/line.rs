@@ -1,9 +1,10 @@
 //! Line charts of several named series, with linear or logarithmic axes, an optional second
 //! y axis on the right, and a legend beside the plot, so that it never hides a curve.
 
-use super::axes::{limited, padded_range, significant_digits, split_legend, tick_label, Axes};
+use super::axes::{
+    limited, padded_range, significant_digits, split_legend, tick_label, Axes, Axis, Context,
+};
 use super::{PlotError, PALETTE, REFERENCE};
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -114,7 +115,8 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     let digits = significant_digits(&y2_range, axis.log_y);
     let px = |size: f64| (size * scale).round().max(1.0) as u32;
     let context = axes.build(&plot_area, x_range.clone(), y_range, scale)?;
-    let mut dual = context.set_secondary_coord(x_range, y2_range);
+    let mut dual = context
+        .set_secondary_coord(Axis::new(x_range, axes.log_x), Axis::new(y2_range, axis.log_y));
     axes.mesh(&mut dual, scale)?;
     dual.configure_secondary_axes()
         .y_desc(&axis.y_label)
@@ -194,7 +196,7 @@ impl Look {
 
 /// Draws one unbroken run of points, or a dot where the run is a single point.
 fn draw_segment<DB: DrawingBackend>(
-    context: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    context: &mut Context<DB>,
     line: &[(f64, f64)],
     look: Look,
 ) -> Result<(), PlotError> {
