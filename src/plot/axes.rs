@@ -15,6 +15,9 @@ use std::ops::Range;
 /// Width of the legend column beside the plot, in CSS pixels.
 const LEGEND_WIDTH: f64 = 112.0;
 
+/// Plot width per x-axis label, in CSS pixels.
+const X_LABEL_SPACING: f64 = 80.0;
+
 /// A chart's drawing context: linear coordinates, log10 of the values on a log axis.
 pub type Context<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
 
@@ -66,17 +69,21 @@ pub fn log_ticks(range: &Range<f64>, max: usize) -> Vec<f64> {
             .collect()
     };
     let digits: Vec<f64> = (1..10).map(f64::from).collect();
-    for mantissas in [&digits[..], &[1.0, 2.0, 4.0, 6.0, 8.0], &[1.0, 2.0, 5.0], &[1.0]] {
+    let sets: [&[f64]; 4] = [&digits, &[1.0, 2.0, 4.0, 6.0, 8.0], &[1.0, 2.0, 5.0], &[1.0]];
+    for mantissas in sets {
         let ticks = inside(mantissas);
         if ticks.len() <= max && ticks.len() >= 2 {
             return ticks;
         }
     }
-    let powers = inside(&[1.0]);
-    if powers.len() > max {
-        // Many decades: every k-th power of ten.
-        let step = powers.len().div_ceil(max.max(1));
-        return powers.into_iter().step_by(step).collect();
+    // None fits: every k-th tick of the sparsest set with two or more, such as every other
+    // 1-2-5 value on a narrow chart or every third power of ten over many decades.
+    for mantissas in sets.into_iter().rev() {
+        let ticks = inside(mantissas);
+        if ticks.len() >= 2 {
+            let step = ticks.len().div_ceil(max.max(1));
+            return ticks.into_iter().step_by(step).collect();
+        }
     }
     let span = range.end - range.start;
     (0..=max.min(10)).map(|i| range.start + span * i as f64 / max.min(10) as f64).collect()
@@ -155,6 +162,9 @@ impl Axes<'_> {
         let x_digits = significant_digits(&x_range, self.log_x);
         let y_digits = significant_digits(&y_range, self.log_y);
         let (log_x, log_y) = (self.log_x, self.log_y);
+        // Fewer x labels on a narrow plot, so that five-digit values do not run together.
+        let plot_width = f64::from(context.plotting_area().dim_in_pixel().0) / scale;
+        let x_labels = ((plot_width / X_LABEL_SPACING) as usize).clamp(2, 6);
         context
             .configure_mesh()
             .x_desc(self.x_label)
@@ -163,7 +173,7 @@ impl Axes<'_> {
             .axis_desc_style(("sans-serif", px(13.0)))
             .light_line_style(RGBColor(238, 238, 238).stroke_width(px(1.0)))
             .bold_line_style(RGBColor(214, 214, 214).stroke_width(px(1.0)))
-            .x_labels(6)
+            .x_labels(x_labels)
             .y_labels(7)
             .x_label_formatter(&|v| tick_label(*v, log_x, x_digits))
             .y_label_formatter(&|v| tick_label(*v, log_y, y_digits))
@@ -278,6 +288,12 @@ mod tests {
         let range = 0.15f64.log10()..0.95f64.log10();
         assert_eq!(values(log_ticks(&range, 10)), vec![0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
         assert_eq!(values(log_ticks(&range, 7)), vec![0.2, 0.4, 0.6, 0.8]);
+    }
+
+    #[test]
+    fn narrow_axes_thin_one_two_five() {
+        let ticks = log_ticks(&(38251f64.log10()..4.5e5f64.log10()), 2);
+        assert_eq!(values(ticks), vec![5e4, 2e5]);
     }
 
     #[test]
