@@ -7,7 +7,6 @@
 
 use super::lanes::{self, F4};
 use super::matmul::{multiply, multiply_transposed_add};
-use std::borrow::Cow;
 
 /// The sizes of one convolution over a batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +48,7 @@ impl ConvShape {
         self.out_height() * self.out_width()
     }
 
-    /// The same convolution on an input already padded, so with no padding of its own.
+    /// Returns the same convolution on an input already padded, so with no padding of its own.
     fn padded(&self) -> ConvShape {
         let (height, width) = (self.height + 2 * self.padding, self.width + 2 * self.padding);
         ConvShape { height, width, padding: 0, ..*self }
@@ -58,10 +57,10 @@ impl ConvShape {
 
 /// Pads `x` `[batch, in, h, w]` with the convolution's zeros, or returns it as is when the
 /// convolution has no padding.
-pub fn pad_input<'a>(x: &'a [f32], s: &ConvShape) -> Cow<'a, [f32]> {
+pub fn pad_input(x: Vec<f32>, s: &ConvShape) -> Vec<f32> {
     let (pad, width) = (s.padding, s.width);
     if pad == 0 {
-        return Cow::Borrowed(x);
+        return x;
     }
     let padded = s.padded();
     let padded_plane = padded.height * padded.width;
@@ -72,7 +71,7 @@ pub fn pad_input<'a>(x: &'a [f32], s: &ConvShape) -> Cow<'a, [f32]> {
             plane[(i + pad) * padded.width + pad..][..width].copy_from_slice(row);
         }
     }
-    Cow::Owned(values)
+    values
 }
 
 /// Convolves the padded input `x` (from [`pad_input`]) with `weight` `[out, in, k, k]` and
@@ -146,7 +145,7 @@ fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 }
 
 /// Unrolls the patches of one padded image `[in, h, w]` into `cols` `[patch, positions]`: row
-/// `(ci, ki, kj)`, column `(oi, oj)` holds input `[ci, oi + ki, oj + kj]`. `s` has no padding.
+/// `(ci, ki, kj)`, column `(oi, oj)` contains input `[ci, oi + ki, oj + kj]`. `s` has no padding.
 fn im2col(image: &[f32], s: &ConvShape, cols: &mut [f32]) {
     let (out_h, out_w) = (s.out_height(), s.out_width());
     for (r, row) in cols.chunks_exact_mut(out_h * out_w).enumerate() {

@@ -131,13 +131,9 @@ impl<B: Backend> Backward<B, 1> for LeakyRelu {
     type State = LeakyState;
 
     fn backward(self, ops: Ops<LeakyState, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [parent] = ops.parents;
-        let output_grad = grads.consume::<B>(&ops.node);
-        let Some(parent) = parent else { return };
-        let (shape, device) = (output_grad.shape(), output_grad.device());
-        let LeakyState { input, slope } = ops.state;
-        let grad = activation::leaky_relu_backward(&input, &read_f32::<B>(output_grad), slope);
-        grads.register::<B>(parent.id, write_f32::<B>(grad, shape, &device));
+        unary_backward::<B, _>(ops, grads, |LeakyState { input, slope }, output_grad, shape| {
+            (activation::leaky_relu_backward(&input, &output_grad, slope), shape)
+        });
     }
 }
 
@@ -156,15 +152,26 @@ impl<B: Backend> Backward<B, 1> for MaxPool2Relu {
     type State = PoolState;
 
     fn backward(self, ops: Ops<PoolState, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [parent] = ops.parents;
-        let output_grad = grads.consume::<B>(&ops.node);
-        let Some(parent) = parent else { return };
-        let device = output_grad.device();
-        let [planes, height, width] = planes_of(&ops.state.shape);
-        let grad =
-            pool::backward(&read_f32::<B>(output_grad), &ops.state.winners, planes, height, width);
-        grads.register::<B>(parent.id, write_f32::<B>(grad, ops.state.shape, &device));
+        unary_backward::<B, _>(ops, grads, |PoolState { winners, shape }, output_grad, _| {
+            let [planes, height, width] = planes_of(&shape);
+            (pool::backward(&output_grad, &winners, planes, height, width), shape)
+        });
     }
+}
+
+/// Runs the backward step of a one-input kernel: `input_grad` maps the state, the output
+/// gradient and its shape to the input gradient and its shape, which is registered.
+fn unary_backward<B: Backend, S>(
+    ops: Ops<S, 1>,
+    grads: &mut Gradients,
+    input_grad: impl FnOnce(S, Vec<f32>, Shape) -> (Vec<f32>, Shape),
+) {
+    let [parent] = ops.parents;
+    let output_grad = grads.consume::<B>(&ops.node);
+    let Some(parent) = parent else { return };
+    let (shape, device) = (output_grad.shape(), output_grad.device());
+    let (grad, shape) = input_grad(ops.state, read_f32::<B>(output_grad), shape);
+    grads.register::<B>(parent.id, write_f32::<B>(grad, shape, &device));
 }
 
 /// The backward step of [`Kernels::conv2d`].
@@ -235,7 +242,7 @@ fn conv_forward<B: Backend>(
 ) -> ConvForward<B> {
     let device = x.device();
     let shape = conv_shape(&x.shape(), &weight.shape(), padding);
-    let input = conv::pad_input(&read_f32::<B>(x), &shape).into_owned();
+    let input = conv::pad_input(read_f32::<B>(x), &shape);
     let weight = read_f32::<B>(weight);
     let output = conv::forward(&input, &weight, &read_f32::<B>(bias), &shape);
     let output = write_f32::<B>(output, convolved_shape(&shape), &device);
