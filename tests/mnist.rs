@@ -131,7 +131,7 @@ fn short_run_learns_and_stops_on_nan() {
 }
 
 /// A single step can leave the parameters NaN while its own loss, computed before the update,
-/// is finite; with one step per epoch no later step would notice, so the evaluation must.
+/// is finite. With one step per epoch no later step notices, so the evaluation must.
 #[test]
 fn nan_after_last_step_is_divergence() {
     let (train, test) = (shipped_train().stratified_split(1000, 1).1, shipped_test());

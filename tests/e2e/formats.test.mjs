@@ -1,5 +1,5 @@
 // Number formats of the page's own modules. The charts' text alternatives and table views
-// keep counts whole and shorten huge values, such as a diverging run's loss; rates below one
+// keep counts whole and shorten huge values, such as a diverging run's loss. Rates below one
 // step a second keep their digits.
 
 import assert from 'node:assert/strict';
