@@ -127,6 +127,8 @@ test('stopped run listed as stopped', async () => {
   assert.equal((await savedRows(page, 'fit')).length, 1);
   await clickRowButton(page, row, 'Reopen');
   await page.getByTestId('fit-saved-note').waitFor({ state: 'visible' });
+  // The note shows at once, and the status line at the next animation frame.
+  await waitForStatus(page, ['stopped'], 3000);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'stopped');
   assert.equal(await page.getByTestId('status-deep').getAttribute('data-state'), 'stopped');
   assert.deepEqual(problems, []);
