@@ -18,31 +18,6 @@ function redrawIntervalMs() {
   return reducedMotion.matches ? REDUCED_MOTION_INTERVAL_MS : MIN_REDRAW_INTERVAL_MS;
 }
 
-/** Runs the callbacks requested since the last animation frame, each once, in that frame. */
-export class FrameScheduler {
-  constructor() {
-    this.callbacks = new Set();
-    this.frameRequested = false;
-  }
-
-  request(callback) {
-    this.callbacks.add(callback);
-    if (!this.frameRequested) {
-      this.frameRequested = true;
-      requestAnimationFrame(() => this.runFrame());
-    }
-  }
-
-  runFrame() {
-    this.frameRequested = false;
-    const callbacks = [...this.callbacks];
-    this.callbacks.clear();
-    for (const callback of callbacks) {
-      callback();
-    }
-  }
-}
-
 /** Returns the canvas size in device pixels from a ResizeObserver entry. */
 function devicePixelSize(entry) {
   // NOTE: devicePixelContentBoxSize would be exact, but Chromium 156 reports it at ratio 1
@@ -103,11 +78,13 @@ export class ChartView {
       return;
     }
     this.dirty = true;
+    // Throttled, so that the chart is drawn in the same frames as the text around it.
+    const request = () => this.scheduler.request(this.render, { throttled: true });
     const waitMs = this.drawnAt + redrawIntervalMs() - performance.now();
     if (waitMs > 0) {
-      setTimeout(() => this.scheduler.request(this.render), waitMs);
+      setTimeout(request, waitMs);
     } else {
-      this.scheduler.request(this.render);
+      request();
     }
   }
 

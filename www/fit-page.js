@@ -1,10 +1,11 @@
 // The deep vs shallow experiment: three MLPs of about 571 parameters each fit the same 1-D
 // function, one Web Worker per model. app.js lists the ids this page reads.
 
-import { ChartView, FrameScheduler, fitChart, lossChart, watchPixelRatio } from './charts.js';
+import { ChartView, fitChart, lossChart, watchPixelRatio } from './charts.js';
 import { downloadCsv } from './csv.js';
 import { saveRunJson } from './export.js';
 import { SettingsForm, recordRunConfig } from './form.js';
+import { FrameScheduler } from './frame-scheduler.js';
 import { WorkerPool } from './pool.js';
 import { isPressable, setButtonsEnabled } from './run-buttons.js';
 import { fitLossCsv, fitPredictionsCsv, fitSummary } from './run-export.js';
@@ -259,7 +260,7 @@ export class FitPage {
       this.finishRun(run);
     }
     this.keeper?.changed(run);
-    this.renderSoon();
+    this.renderSoon({ throttled: message.kind === 'progress' || message.kind === 'series' });
   }
 
   applyProgress(run, model, message) {
@@ -311,8 +312,9 @@ export class FitPage {
     this.fitView.invalidate();
   }
 
-  renderSoon() {
-    this.scheduler.request(this.renderText);
+  /** Renders in the next frame, or as a throttled request of FrameScheduler. */
+  renderSoon({ throttled = false } = {}) {
+    this.scheduler.request(this.renderText, { throttled });
   }
 
   /** Renders the table, the progress counters, the status line and the buttons. */

@@ -3,17 +3,12 @@
 // the results table, and after a run shows the most accurate model's test digits and confusion
 // matrix.
 
-import {
-  ChartView,
-  FrameScheduler,
-  accuracyChart,
-  mnistLossChart,
-  watchPixelRatio,
-} from './charts.js';
+import { ChartView, accuracyChart, mnistLossChart, watchPixelRatio } from './charts.js';
 import { downloadCsv } from './csv.js';
 import { DigitsPanel } from './digits-panel.js';
 import { saveRunJson } from './export.js';
 import { MnistSettingsForm, recordRunConfig } from './form.js';
+import { FrameScheduler } from './frame-scheduler.js';
 import { workerData } from './mnist-data.js';
 import { DIGIT_GRID_COUNT, InspectionView, MnistResultsView } from './mnist-view.js';
 import { WorkerPool } from './pool.js';
@@ -302,7 +297,7 @@ export class MnistPage {
       this.finishRun(run);
     }
     this.keeper?.changed(run);
-    this.renderSoon();
+    this.renderSoon({ throttled: message.kind === 'progress' });
   }
 
   /** Shows `run`, rebuilt from a saved record, with the charts and table of a live run. */
@@ -407,8 +402,9 @@ export class MnistPage {
     element.hidden = false;
   }
 
-  renderSoon() {
-    this.scheduler.request(this.renderText);
+  /** Renders in the next frame, or as a throttled request of FrameScheduler. */
+  renderSoon({ throttled = false } = {}) {
+    this.scheduler.request(this.renderText, { throttled });
   }
 
   /** Renders the table, the progress counters, the status line and the buttons. */

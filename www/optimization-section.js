@@ -4,7 +4,7 @@
 // gradnorm-section.js, minratio-section.js and generalization-section.js add each experiment's
 // charts, tables and texts.
 
-import { FrameScheduler } from './charts.js';
+import { FrameScheduler } from './frame-scheduler.js';
 import { downloadCsv } from './csv.js';
 import { saveRunJson } from './export.js';
 import { recordRunConfig } from './form.js';
@@ -337,7 +337,7 @@ export class OptimizationSection {
       this.finishRun(run);
     }
     this.keeper?.changed(run);
-    this.renderSoon();
+    this.renderSoon({ throttled: message.kind === 'progress' });
   }
 
   reportWorkerFailure(text) {
@@ -347,8 +347,9 @@ export class OptimizationSection {
     element.hidden = false;
   }
 
-  renderSoon() {
-    this.scheduler.request(this.renderText);
+  /** Renders in the next frame, or as a throttled request of FrameScheduler. */
+  renderSoon({ throttled = false } = {}) {
+    this.scheduler.request(this.renderText, { throttled });
   }
 
   /** Renders the experiment's counters and tables, the status line and the buttons. */

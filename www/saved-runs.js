@@ -3,7 +3,7 @@
 // Saved runs panel, and a reopened run is shown by the experiment's own charts and table under
 // a note that marks it as saved. Storage problems show once in a notice under the tabs.
 
-import { FrameScheduler } from './charts.js';
+import { FrameScheduler } from './frame-scheduler.js';
 import { RunKeeper } from './run-keeper.js';
 import { GENERALIZATION_ADAPTERS } from './run-snapshots-generalization.js';
 import { BASE_ADAPTERS } from './run-snapshots.js';

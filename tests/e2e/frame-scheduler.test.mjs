@@ -1,0 +1,90 @@
+// The page's frame scheduler, with the browser's clock, timers and animation frames replaced by
+// ones the test advances. Progress renders at most every MIN_FRAME_INTERVAL_MS; a run's start
+// or end renders in the next frame and takes any waiting progress with it.
+
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import { FrameScheduler, MIN_FRAME_INTERVAL_MS } from '../../www/frame-scheduler.js';
+
+const browser = { now: 0, frames: [], timers: new Map(), nextTimer: 1 };
+
+Object.defineProperty(globalThis, 'performance', {
+  value: { now: () => browser.now },
+  configurable: true,
+});
+globalThis.requestAnimationFrame = (callback) => browser.frames.push(callback);
+globalThis.setTimeout = (callback, ms) => {
+  const id = browser.nextTimer;
+  browser.nextTimer += 1;
+  browser.timers.set(id, { callback, at: browser.now + ms });
+  return id;
+};
+globalThis.clearTimeout = (id) => browser.timers.delete(id);
+
+/** Moves the clock to `ms`, firing the timers due on the way, then runs the waiting frames. */
+function advanceTo(ms) {
+  browser.now = ms;
+  for (const [id, timer] of [...browser.timers]) {
+    if (timer.at <= ms) {
+      browser.timers.delete(id);
+      timer.callback();
+    }
+  }
+  for (const frame of browser.frames.splice(0)) {
+    frame();
+  }
+}
+
+let scheduler;
+let renders;
+
+beforeEach(() => {
+  Object.assign(browser, { now: 0, frames: [], timers: new Map() });
+  scheduler = new FrameScheduler();
+  renders = [];
+});
+
+const render = (name) => () => renders.push(`${name}@${browser.now}`);
+
+test('the first progress after a quiet spell renders in the next frame', () => {
+  scheduler.request(render('progress'), { throttled: true });
+  advanceTo(16);
+  assert.deepEqual(renders, ['progress@16']);
+});
+
+test('progress streaming in renders once per interval', () => {
+  const progress = render('progress');
+  scheduler.request(progress, { throttled: true });
+  advanceTo(16);
+  for (let ms = 20; ms <= 300; ms += 10) {
+    scheduler.request(progress, { throttled: true });
+    advanceTo(ms);
+  }
+  // The clock moves in steps of 10 ms, so a frame due at 116 runs at 120.
+  const times = renders.map((entry) => Number(entry.split('@')[1]));
+  assert.deepEqual(times, [16, 120, 220]);
+  assert.ok(times.slice(1).every((t, i) => t - times[i] >= MIN_FRAME_INTERVAL_MS));
+});
+
+test('a run that ends renders at once, with the progress that waited', () => {
+  scheduler.request(render('progress'), { throttled: true });
+  advanceTo(16);
+  scheduler.request(render('progress'), { throttled: true });
+  advanceTo(30);
+  assert.deepEqual(renders, ['progress@16']);
+  scheduler.request(render('end'));
+  advanceTo(33);
+  assert.deepEqual(renders, ['progress@16', 'progress@33', 'end@33']);
+  // The timer of the waiting progress was cleared, so nothing renders again at 116.
+  advanceTo(200);
+  assert.equal(renders.length, 3);
+});
+
+test('each callback runs once per frame, however often it was requested', () => {
+  const text = render('text');
+  scheduler.request(text);
+  scheduler.request(text);
+  scheduler.request(text, { throttled: true });
+  advanceTo(16);
+  assert.deepEqual(renders, ['text@16']);
+});
