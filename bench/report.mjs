@@ -82,18 +82,34 @@ export function targets(results) {
 
 const MIB = 2 ** 20;
 
+const middleOf = (sorted) => sorted[Math.floor(sorted.length / 2)];
+
+/** Returns the median time on two workers over the median on one. */
+function poolRatio(times) {
+  return middleOf(times[2]) / middleOf(times[1]);
+}
+
+/** Describes the pool's times of one kind of Train, as medians and ranges in seconds. */
+function poolText(times) {
+  const range = (sorted) =>
+    `${middleOf(sorted).toFixed(2)} s (${sorted[0].toFixed(2)}-${sorted.at(-1).toFixed(2)})`;
+  return `${range(times[1])} on one worker and ${range(times[2])} on two`;
+}
+
 function pageTargets(page, check) {
   if (!page) {
     return [];
   }
-  const middle = page.startupMs[Math.floor(page.startupMs.length / 2)];
+  const middle = middleOf(page.startupMs);
   const suite = page.experiments.reduce((sum, e) => sum + e.seconds, 0);
   const peak = Math.max(...page.experiments.map((e) => e.peakWasmBytes)) / MIB;
+  const scales = (ratio) => ratio <= 0.6;
   return [
     check('first chart after navigation, ms (median)', middle, '<= 1000', (v) => v <= 1000),
     check('nine experiments in the page, s', suite, '<= 600', (v) => v <= 600),
     check('largest peak wasm memory of a worker, MiB', peak, '<= 256', (v) => v <= 256),
-    check('pca 8 runs, 2 workers / 1 worker', page.pool[2] / page.pool[1], '<= 0.6', (v) => v <= 0.6),
+    check('pca 8 runs, 2 workers / 1, Train again', poolRatio(page.pool.again), '<= 0.6', scales),
+    check('pca 8 runs, 2 workers / 1, first Train', poolRatio(page.pool.first), '<= 0.6', scales),
   ];
 }
 
@@ -116,8 +132,13 @@ function pageSection(page) {
   return `${markdownTable(EXPERIMENT_HEADER, experimentRows(page))}
 
 First chart drawn after navigation on localhost: ${times} ms over ${page.startupMs.length}
-loads. The PCA experiment's 8 runs took ${page.pool[1].toFixed(1)} s with a pool of one worker
-and ${page.pool[2].toFixed(1)} s with two (navigator.hardwareConcurrency set to 1, then 2).
+loads.
+
+The PCA experiment's 8 runs, with navigator.hardwareConcurrency set to 1, then 2, in a fresh
+page each time, over ${page.pool.first[1].length} rounds (median and range): on the first Train
+${poolText(page.pool.first)}; on pressing Train again in the same page
+${poolText(page.pool.again)}. The first Train of a page also pays for V8 compiling the
+module's hot functions with its optimizing compiler, on the same two cores, once per page.
 `;
 }
 
