@@ -8,7 +8,7 @@ import { OptimizationSection } from './optimization-section.js';
 import { RateMeter, expectedSteps, formatInteger, formatLoss, sumOf } from './results.js';
 
 // The projection is recomputed at most this often while runs train, and at the end.
-const MIN_PROJECTION_INTERVAL_MS = 300;
+const MIN_PROJECTION_INTERVAL_MS = 500;
 // Between projections the page also waits twice as long as the last one took, so projecting
 // many records takes at most a third of the main thread's time.
 const PROJECTION_TIME_FACTOR = 2;
@@ -197,10 +197,10 @@ export class PcaSection extends OptimizationSection {
     this.progress.renderSteps(step, sumOf(run.items, 'steps'), run.rate.rate(), running);
     for (const item of run.items) {
       const { entry, bar, text } = item.view;
-      bar.max = Math.max(item.epochs, 1);
-      bar.value = item.epoch;
-      entry.dataset.state = item.state;
-      text.textContent = runProgressText(item);
+      setIfChanged(bar, 'max', Math.max(item.epochs, 1));
+      setIfChanged(bar, 'value', item.epoch);
+      setIfChanged(entry.dataset, 'state', item.state);
+      setIfChanged(text, 'textContent', runProgressText(item));
     }
   }
 
@@ -263,6 +263,12 @@ export class PcaSection extends OptimizationSection {
     ]);
     rows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     return { filename: 'pca.csv', header: CSV_HEADER, rows };
+  }
+}
+
+function setIfChanged(target, key, value) {
+  if (target[key] !== value) {
+    target[key] = value;
   }
 }
 

@@ -15,7 +15,13 @@ async function compileWasm(url) {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-/** Loads the bindings and compiles the module once; workers receive the compiled module. */
+/**
+ * Loads the bindings and compiles the module once; workers receive the compiled module.
+ * NOTE: V8 compiles only the baseline code here. Its optimizing compiler takes each hot
+ * function once it has run for a while, in every new page, on background threads that share
+ * the cores with the workers. The first Train of a page pays for that: the 8 PCA runs take
+ * about 0.5 s longer than on a second Train.
+ */
 export async function loadWasm() {
   const bindings = await import('./pkg/gradlab.js');
   const module = await compileWasm(new URL('./pkg/gradlab_bg.wasm', import.meta.url));

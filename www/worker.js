@@ -68,6 +68,11 @@ const TARGET_CHUNK_MS = 40;
 const MAX_CHUNK_GROWTH = 4;
 const MAX_CHUNK_STEPS = 100_000;
 const PREDICTION_INTERVAL_MS = 100;
+// The PCA and gradient-norm runs' chunks are joined and posted at most this often. The page
+// renders about 10 times a second, and each message costs its main thread, which shares the
+// cores with the workers.
+const PROGRESS_INTERVAL_MS = 100;
+const JOINED_EXPERIMENTS = new Set(['pca', 'gradnorm']);
 
 // The trainers of the optimization experiments, built from a start message.
 const OPTIMIZATION_TRAINERS = {
@@ -260,18 +265,30 @@ async function trainMnist(run) {
 }
 
 /**
- * Runs an optimization experiment's trainer in chunks and posts each chunk as it is. A
- * minimal-ratio run ends when its phase is finished, which comes after its search. The others
- * end when their status leaves running.
+ * Runs an optimization experiment's trainer in chunks. A minimal-ratio run ends when its phase
+ * is finished, which comes after its search. The others end when their status leaves running.
+ * Chunks of a JOINED_EXPERIMENTS run are joined and posted at most every PROGRESS_INTERVAL_MS,
+ * and always at the end; the others are posted as they are.
  */
 async function trainOptimization(run) {
+  const joins = JOINED_EXPERIMENTS.has(run.experiment);
   let chunkSteps = 1;
+  let unsent = null;
+  let postedAt = -Infinity;
+  const send = () => {
+    post(run, 'progress', { chunk: unsent });
+    unsent = null;
+    postedAt = performance.now();
+  };
   while (!run.stopRequested) {
     const startedAt = performance.now();
     const chunk = JSON.parse(run.trainer.advance(chunkSteps));
     chunkSteps = nextChunkSteps(chunkSteps, performance.now() - startedAt);
-    post(run, 'progress', { chunk });
+    unsent = unsent ? joinChunks(unsent, chunk) : chunk;
     const ended = chunk.phase ? chunk.phase === 'finished' : chunk.status.state !== 'running';
+    if (ended || !joins || performance.now() - postedAt >= PROGRESS_INTERVAL_MS) {
+      send();
+    }
     if (ended) {
       release(run);
       post(run, 'done', { summary: null });
@@ -279,8 +296,24 @@ async function trainOptimization(run) {
     }
     await nextTask();
   }
+  if (unsent) {
+    send();
+  }
   release(run);
   post(run, 'stopped', { summary: null });
+}
+
+/**
+ * Joins two chunks of a JOINED_EXPERIMENTS run into one that the page reads as both in turn.
+ * It has the newer chunk's counters and status and the records of both. Its loss is the newer
+ * one, or the older where the newer is null, because the page keeps its last loss on a null.
+ */
+function joinChunks(older, newer) {
+  const joined = { ...newer, records: [...older.records, ...newer.records] };
+  if (newer.loss === null) {
+    joined.loss = older.loss;
+  }
+  return joined;
 }
 
 /**
