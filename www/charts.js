@@ -79,13 +79,8 @@ export class ChartView {
     }
     this.dirty = true;
     // Throttled, so that the chart is drawn in the same frames as the text around it.
-    const request = () => this.scheduler.request(this.render, { throttled: true });
-    const waitMs = this.drawnAt + redrawIntervalMs() - performance.now();
-    if (waitMs > 0) {
-      setTimeout(request, waitMs);
-    } else {
-      request();
-    }
+    const notBefore = this.drawnAt + redrawIntervalMs();
+    this.scheduler.request(this.render, { throttled: true, notBefore });
   }
 
   /** Recomputes the backing store size from the CSS size, for a changed pixel ratio. */

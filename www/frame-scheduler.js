@@ -3,37 +3,59 @@
 
 // The status lines, tables and progress bars follow a running experiment at most this often.
 // The main thread shares the cores with the workers. Rendering in every animation frame, about
-// 55 a second, cost it 0.21 s of CPU during the 8 PCA runs on two workers; at this rate 0.08 s.
+// 55 a second, cost it 0.21 s of CPU during the 8 PCA runs on two workers. At this rate it
+// costs 0.08 s.
 export const MIN_FRAME_INTERVAL_MS = 100;
 
 /**
- * Runs the callbacks requested since the last animation frame, each once, in one frame. A
- * throttled request waits until MIN_FRAME_INTERVAL_MS after the last frame. Progress streaming
- * in from the workers thus renders about 10 times a second. A plain request, such as a run's
- * start or end, renders in the next frame, together with any throttled one waiting.
+ * Runs requested callbacks in animation frames, each once per frame. A callback may wait: a
+ * throttled request until MIN_FRAME_INTERVAL_MS after the last frame, so that progress
+ * streaming in renders about 10 times a second, and a request with `notBefore` until that
+ * time, as a chart does between redraws. A plain request, such as a run's start or end, runs in
+ * the next frame together with every waiting callback, so the page never shows a finished run
+ * beside a chart that has not caught up.
  */
 export class FrameScheduler {
   constructor() {
-    this.callbacks = new Set();
+    // Each waiting callback, with the performance.now() time before which it should not run.
+    this.waiting = new Map();
     this.frameRequested = false;
+    this.flushRequested = false;
     this.timer = null;
+    this.timerAt = Infinity;
     this.frameAt = -Infinity;
   }
 
-  /** Runs `callback` in the next frame, or with `throttled` in the first frame allowed. */
-  request(callback, { throttled = false } = {}) {
-    this.callbacks.add(callback);
-    const waitMs = this.frameAt + MIN_FRAME_INTERVAL_MS - performance.now();
-    if (!throttled || waitMs <= 0) {
+  /** Runs `callback` in the next frame, or with `throttled` or `notBefore` once it may. */
+  request(callback, { throttled = false, notBefore = -Infinity } = {}) {
+    const plain = !throttled && notBefore === -Infinity;
+    const limit = throttled ? this.frameAt + MIN_FRAME_INTERVAL_MS : -Infinity;
+    const earliest = Math.min(this.waiting.get(callback) ?? Infinity, Math.max(notBefore, limit));
+    this.waiting.set(callback, earliest);
+    if (plain) {
+      this.flushRequested = true;
       this.requestFrame();
-    } else if (this.timer === null && !this.frameRequested) {
-      this.timer = setTimeout(() => this.requestFrame(), waitMs);
+    } else {
+      this.wakeAt(earliest);
+    }
+  }
+
+  /** Requests a frame at time `at`: at once when it has come, else by a timer. */
+  wakeAt(at) {
+    const waitMs = at - performance.now();
+    if (waitMs <= 0) {
+      this.requestFrame();
+    } else if (at < this.timerAt) {
+      clearTimeout(this.timer);
+      this.timerAt = at;
+      this.timer = setTimeout(() => {
+        this.timerAt = Infinity;
+        this.requestFrame();
+      }, waitMs);
     }
   }
 
   requestFrame() {
-    clearTimeout(this.timer);
-    this.timer = null;
     if (!this.frameRequested) {
       this.frameRequested = true;
       requestAnimationFrame(() => this.runFrame());
@@ -41,12 +63,25 @@ export class FrameScheduler {
   }
 
   runFrame() {
-    this.frameAt = performance.now();
+    const now = performance.now();
+    const flush = this.flushRequested;
     this.frameRequested = false;
-    const callbacks = [...this.callbacks];
-    this.callbacks.clear();
-    for (const callback of callbacks) {
+    this.flushRequested = false;
+    const due = [];
+    for (const [callback, at] of this.waiting) {
+      if (flush || at <= now) {
+        due.push(callback);
+        this.waiting.delete(callback);
+      }
+    }
+    if (due.length > 0) {
+      this.frameAt = now;
+    }
+    for (const callback of due) {
       callback();
+    }
+    if (this.waiting.size > 0) {
+      this.wakeAt(Math.min(...this.waiting.values()));
     }
   }
 }

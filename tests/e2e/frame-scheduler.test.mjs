@@ -1,6 +1,7 @@
 // The page's frame scheduler, with the browser's clock, timers and animation frames replaced by
-// ones the test advances. Progress renders at most every MIN_FRAME_INTERVAL_MS; a run's start
-// or end renders in the next frame and takes any waiting progress with it.
+// ones the test advances. Progress renders at most every MIN_FRAME_INTERVAL_MS, and a chart not
+// before its own time. A run's start or end renders in the next frame and takes every waiting
+// callback with it.
 
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
@@ -75,9 +76,31 @@ test('a run that ends renders at once, with the progress that waited', () => {
   scheduler.request(render('end'));
   advanceTo(33);
   assert.deepEqual(renders, ['progress@16', 'progress@33', 'end@33']);
-  // The timer of the waiting progress was cleared, so nothing renders again at 116.
+  // The progress that waited ran with the end, so nothing renders again at 116.
   advanceTo(200);
   assert.equal(renders.length, 3);
+});
+
+test('a chart waits for its own time while progress renders', () => {
+  scheduler.request(render('progress'), { throttled: true });
+  scheduler.request(render('chart'), { throttled: true, notBefore: 1000 });
+  advanceTo(16);
+  assert.deepEqual(renders, ['progress@16']);
+  scheduler.request(render('progress'), { throttled: true });
+  advanceTo(120);
+  assert.deepEqual(renders, ['progress@16', 'progress@120']);
+  advanceTo(1000);
+  assert.deepEqual(renders, ['progress@16', 'progress@120', 'chart@1000']);
+});
+
+test('the end of a run draws a waiting chart at once', () => {
+  scheduler.request(render('chart'), { throttled: true, notBefore: 1000 });
+  advanceTo(16);
+  scheduler.request(render('end'));
+  advanceTo(33);
+  assert.deepEqual(renders, ['chart@33', 'end@33']);
+  advanceTo(1000);
+  assert.equal(renders.length, 2);
 });
 
 test('each callback runs once per frame, however often it was requested', () => {
