@@ -159,8 +159,8 @@ impl Axes<'_> {
         let px = |size: f64| (size * scale).round().max(1.0) as u32;
         let x_range = context.x_range();
         let y_range = context.y_range();
-        let x_digits = significant_digits(&x_range, self.log_x);
-        let y_digits = significant_digits(&y_range, self.log_y);
+        let x_format = TickFormat::for_range(&x_range, self.log_x);
+        let y_format = TickFormat::for_range(&y_range, self.log_y);
         let (log_x, log_y) = (self.log_x, self.log_y);
         // Fewer x labels on a narrow plot, so that five-digit values do not run together.
         let plot_width = f64::from(context.plotting_area().dim_in_pixel().0) / scale;
@@ -175,20 +175,46 @@ impl Axes<'_> {
             .bold_line_style(RGBColor(214, 214, 214).stroke_width(px(1.0)))
             .x_labels(x_labels)
             .y_labels(7)
-            .x_label_formatter(&|v| tick_label(*v, log_x, x_digits))
-            .y_label_formatter(&|v| tick_label(*v, log_y, y_digits))
+            .x_label_formatter(&|v| tick_label(*v, log_x, x_format))
+            .y_label_formatter(&|v| tick_label(*v, log_y, y_format))
             .draw()?;
         Ok(())
     }
 }
 
-/// Labels a tick with the value it stands for.
-pub fn tick_label(value: f64, log: bool, digits: usize) -> String {
-    if log {
-        format_tick(10f64.powf(value), digits)
-    } else {
-        format_tick(value, digits)
+/// Labels at or above this magnitude are written as exponents, such as 2e5.
+const EXPONENT_FROM: f64 = 1e5;
+/// On an axis that reaches EXPONENT_FROM, labels from this magnitude up are exponents too, so
+/// that one axis does not write 50000 beside 2e5.
+const AXIS_EXPONENT_FROM: f64 = 1e3;
+
+/// The number format of one axis's tick labels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TickFormat {
+    /// Significant digits, enough for neighbouring ticks to differ.
+    pub digits: usize,
+    /// The magnitude from which labels are written as exponents.
+    pub exponent_from: f64,
+}
+
+impl TickFormat {
+    /// Returns the format of an axis over `range`, given in log10 of the values on a log axis.
+    pub fn for_range(range: &Range<f64>, log: bool) -> Self {
+        let (low, high) = if log {
+            (10f64.powf(range.start), 10f64.powf(range.end))
+        } else {
+            (range.start, range.end)
+        };
+        let reach = low.abs().max(high.abs());
+        let exponent_from = if reach >= EXPONENT_FROM { AXIS_EXPONENT_FROM } else { EXPONENT_FROM };
+        Self { digits: significant_digits(range, log), exponent_from }
     }
+}
+
+/// Labels a tick with the value it stands for.
+pub fn tick_label(value: f64, log: bool, format: TickFormat) -> String {
+    let value = if log { 10f64.powf(value) } else { value };
+    format_number(value, format.digits, format.exponent_from)
 }
 
 /// Returns a range covering `values` with a 5% margin, or a unit range when there are none.
@@ -243,11 +269,16 @@ pub fn significant_digits(range: &Range<f64>, log_y: bool) -> usize {
 /// Formats an axis value with at most `digits` significant digits: `0.25`, `1200`, `1e-4`,
 /// `3.2e6`.
 pub fn format_tick(value: f64, digits: usize) -> String {
+    format_number(value, digits, EXPONENT_FROM)
+}
+
+/// Formats `value` as format_tick does, with exponents from `exponent_from` up.
+fn format_number(value: f64, digits: usize, exponent_from: f64) -> String {
     let magnitude = value.abs();
     if magnitude < 1e-12 {
         return "0".to_string();
     }
-    if (1e-3..1e5).contains(&magnitude) {
+    if (1e-3..exponent_from).contains(&magnitude) {
         let decimals = (digits as i32 - 1 - magnitude.log10().floor() as i32).max(0) as usize;
         let text = format!("{value:.decimals$}");
         return if text.contains('.') {
@@ -294,6 +325,29 @@ mod tests {
     fn narrow_axes_thin_one_two_five() {
         let ticks = log_ticks(&(38251f64.log10()..4.5e5f64.log10()), 2);
         assert_eq!(values(ticks), vec![5e4, 2e5]);
+    }
+
+    /// Labels the ticks at `values` on an axis over `range`, both in values.
+    fn labels(range: Range<f64>, log: bool, values: &[f64]) -> Vec<String> {
+        let to_axis = |v: f64| if log { v.log10() } else { v };
+        let format = TickFormat::for_range(&(to_axis(range.start)..to_axis(range.end)), log);
+        values.iter().map(|&v| tick_label(to_axis(v), log, format)).collect()
+    }
+
+    #[test]
+    fn tick_format_writes_large_labels_of_one_axis_alike() {
+        let capacity = labels(38251.0..4.5e5, true, &[5e4, 1e5, 2e5]);
+        assert_eq!(capacity, ["5e4", "1e5", "2e5"]);
+        let steps = labels(0.0..1.05e5, false, &[0.0, 2500.0, 50000.0, 1e5]);
+        assert_eq!(steps, ["0", "2.5e3", "5e4", "1e5"]);
+    }
+
+    #[test]
+    fn tick_format_keeps_axes_below_exponents_plain() {
+        let steps = labels(0.0..99000.0, false, &[0.0, 2500.0, 50000.0, 80000.0]);
+        assert_eq!(steps, ["0", "2500", "50000", "80000"]);
+        let loss = labels(1e-4..2.0, true, &[1e-4, 0.01, 1.0]);
+        assert_eq!(loss, ["1e-4", "0.01", "1"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! y axis on the right, and a legend beside the plot, so that it never hides a curve.
 
 use super::axes::{
-    limited, padded_range, significant_digits, split_legend, tick_label, Axes, Axis, Context,
+    limited, padded_range, split_legend, tick_label, Axes, Axis, Context, TickFormat,
 };
 use super::{PlotError, PALETTE, REFERENCE};
 use plotters::coord::Shift;
@@ -112,7 +112,7 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     };
 
     let y2_range = limited(padded_range(right.map(|p| p.1)), axis.y_limits, axis.log_y);
-    let digits = significant_digits(&y2_range, axis.log_y);
+    let y2_format = TickFormat::for_range(&y2_range, axis.log_y);
     let px = |size: f64| (size * scale).round().max(1.0) as u32;
     let context = axes.build(&plot_area, x_range.clone(), y_range, scale)?;
     let mut dual = context
@@ -123,7 +123,7 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         .label_style(("sans-serif", px(12.0)))
         .axis_desc_style(("sans-serif", px(13.0)))
         .y_labels(7)
-        .y_label_formatter(&|v| tick_label(*v, axis.log_y, digits))
+        .y_label_formatter(&|v| tick_label(*v, axis.log_y, y2_format))
         .draw()?;
     for (lines, look) in segments.iter().zip(&looks) {
         lines.iter().try_for_each(|line| draw_segment(&mut dual, line, *look))?;
