@@ -11,6 +11,9 @@ const setAttribute = Element.prototype.setAttribute;
 HTMLSpanElement.prototype.setAttribute = function setSpanAttribute(name, value) {
   if (String(name).toLowerCase() === 'style') {
     this.style.cssText = String(value);
+    // Canvas text never wraps, but the span is as wide as the viewport at most and would wrap
+    // a longer text, so a title wider than a narrow screen would be measured as fitting.
+    this.style.whiteSpace = 'nowrap';
     return;
   }
   setAttribute.call(this, name, value);

@@ -17,6 +17,12 @@ const LEGEND_WIDTH: f64 = 112.0;
 
 /// Plot width per x-axis label, in CSS pixels.
 const X_LABEL_SPACING: f64 = 80.0;
+/// The chart's margin, in CSS pixels.
+const MARGIN: f64 = 10.0;
+/// The title's font size in CSS pixels, and the smallest that a long title shrinks to before
+/// it is cut.
+const TITLE_SIZE: f64 = 15.0;
+const MIN_TITLE_SIZE: f64 = 11.0;
 
 /// A chart's drawing context: linear coordinates, log10 of the values on a log axis.
 pub type Context<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
@@ -141,9 +147,10 @@ impl Axes<'_> {
         scale: f64,
     ) -> Result<Context<'a, DB>, PlotError> {
         let px = |size: f64| (size * scale).round().max(1.0) as u32;
+        let (title, title_size) = fitted_title(area, self.title, scale);
         Ok(ChartBuilder::on(area)
-            .caption(self.title, ("sans-serif", px(15.0)))
-            .margin(px(10.0))
+            .caption(title, ("sans-serif", title_size))
+            .margin(px(MARGIN))
             .x_label_area_size(px(38.0))
             .y_label_area_size(px(58.0))
             .right_y_label_area_size(if self.right_axis { px(58.0) } else { 0 })
@@ -180,6 +187,44 @@ impl Axes<'_> {
             .draw()?;
         Ok(())
     }
+}
+
+/// Returns the title and its font size in device pixels. A title wider than `area` within its
+/// margins takes a smaller font, down to MIN_TITLE_SIZE, and is then cut with an ellipsis, as
+/// the centred caption would otherwise lose both its ends.
+fn fitted_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    scale: f64,
+) -> (String, u32) {
+    let px = |size: f64| (size * scale).round().max(1.0) as u32;
+    let room = area.dim_in_pixel().0.saturating_sub(2 * px(MARGIN));
+    // A backend that cannot measure text keeps the title whole.
+    let fits = |text: &str, size: u32| {
+        let style = ("sans-serif", size).into_text_style(area);
+        match area.estimate_text_size(text, &style) {
+            Ok((width, _)) => width <= room,
+            Err(_) => true,
+        }
+    };
+    let mut size = TITLE_SIZE;
+    while size > MIN_TITLE_SIZE && !fits(title, px(size)) {
+        size -= 1.0;
+    }
+    let size = px(size);
+    let chars: Vec<char> = title.chars().collect();
+    let cut = |count: usize| {
+        let start: String = chars[..count].iter().collect();
+        format!("{}…", start.trim_end())
+    };
+    if fits(title, size) {
+        return (title.to_string(), size);
+    }
+    let mut count = chars.len();
+    while count > 1 && !fits(&cut(count), size) {
+        count -= 1;
+    }
+    (cut(count), size)
 }
 
 /// Labels at or above this magnitude are written as exponents, such as 2e5.
@@ -335,7 +380,7 @@ mod tests {
     }
 
     #[test]
-    fn tick_format_writes_large_labels_of_one_axis_alike() {
+    fn tick_format_on_large_axis() {
         let capacity = labels(38251.0..4.5e5, true, &[5e4, 1e5, 2e5]);
         assert_eq!(capacity, ["5e4", "1e5", "2e5"]);
         let steps = labels(0.0..1.05e5, false, &[0.0, 2500.0, 50000.0, 1e5]);
@@ -343,11 +388,27 @@ mod tests {
     }
 
     #[test]
-    fn tick_format_keeps_axes_below_exponents_plain() {
+    fn tick_format_below_exponents() {
         let steps = labels(0.0..99000.0, false, &[0.0, 2500.0, 50000.0, 80000.0]);
         assert_eq!(steps, ["0", "2500", "50000", "80000"]);
         let loss = labels(1e-4..2.0, true, &[1e-4, 0.01, 1.0]);
         assert_eq!(loss, ["1e-4", "0.01", "1"]);
+    }
+
+    #[test]
+    fn titles_shrink_then_cut_to_fit_the_chart() {
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (220, 100)).into_drawing_area();
+        let short = "Loss";
+        assert_eq!(fitted_title(&area, short, 1.0), (short.to_string(), 15));
+        let long = "Minimal ratio at critical points against the loss there";
+        let (title, size) = fitted_title(&area, long, 1.0);
+        assert_eq!(size, MIN_TITLE_SIZE as u32);
+        assert!(title.ends_with('…'), "{title}");
+        assert!(title.starts_with("Minimal ratio"), "{title}");
+        let style = ("sans-serif", size).into_text_style(&area);
+        let (width, _) = area.estimate_text_size(&title, &style).unwrap();
+        assert!(width <= 200, "{title} is {width} px wide");
     }
 
     #[test]
