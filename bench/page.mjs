@@ -124,6 +124,14 @@ export async function timeTrain(page, experiment) {
   return ended;
 }
 
+/** Returns the seconds of a timed Train, or throws when its runs did not finish. */
+function doneSeconds({ seconds, state }) {
+  if (state !== 'done') {
+    throw new Error(`the PCA runs ended as ${state}, not done; see the page's status line`);
+  }
+  return seconds;
+}
+
 /**
  * Times the PCA runs with a pool of one and of two workers, interleaved over POOL_ROUNDS
  * rounds. Each measurement opens a fresh page and presses Train twice: `first` is the first
@@ -135,14 +143,8 @@ async function measurePool(browser, url, pca, log) {
     for (const cores of [1, 2]) {
       const { context, page } = await openExperiment(browser, url, pca, cores);
       try {
-        const [first, again] = [await timeTrain(page, pca), await timeTrain(page, pca)].map(
-          ({ seconds, state }) => {
-            if (state !== 'done') {
-              throw new Error(`the PCA runs ended as ${state}`);
-            }
-            return seconds;
-          },
-        );
+        const first = doneSeconds(await timeTrain(page, pca));
+        const again = doneSeconds(await timeTrain(page, pca));
         pool.first[cores].push(first);
         pool.again[cores].push(again);
         const times = `first Train ${first.toFixed(2)} s, again ${again.toFixed(2)} s`;

@@ -1,5 +1,5 @@
-// Where the CPU goes while the PCA experiment's 8 runs train. Opens a fresh page with a pool
-// of WORKERS workers (navigator.hardwareConcurrency, default 2) and presses Train twice. The
+// A CPU profile of the PCA experiment's 8 runs. Opens a fresh page with a pool of WORKERS
+// workers (navigator.hardwareConcurrency, default 2) and presses Train twice. The
 // second Train is traced in Chromium, and the script prints each thread's CPU time, then the
 // main thread's by kind of work. Run `./build.sh build` first, then
 // `node bench/trace-pool.mjs [WORKERS]`.

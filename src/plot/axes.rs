@@ -245,14 +245,19 @@ pub struct TickFormat {
 impl TickFormat {
     /// Returns the format of an axis over `range`, given in log10 of the values on a log axis.
     pub fn for_range(range: &Range<f64>, log: bool) -> Self {
-        let (low, high) = if log {
-            (10f64.powf(range.start), 10f64.powf(range.end))
-        } else {
-            (range.start, range.end)
-        };
+        let (low, high) = value_range(range, log);
         let reach = low.abs().max(high.abs());
         let exponent_from = if reach >= EXPONENT_FROM { AXIS_EXPONENT_FROM } else { EXPONENT_FROM };
         Self { digits: significant_digits(range, log), exponent_from }
+    }
+}
+
+/// Returns the values at the ends of an axis over `range`, given in log10 on a log axis.
+fn value_range(range: &Range<f64>, log: bool) -> (f64, f64) {
+    if log {
+        (10f64.powf(range.start), 10f64.powf(range.end))
+    } else {
+        (range.start, range.end)
     }
 }
 
@@ -298,11 +303,7 @@ pub fn limited(range: Range<f64>, limits: Option<[f64; 2]>, log_y: bool) -> Rang
 /// Returns how many significant digits tick labels need to differ across `range`: 3, or
 /// more when the range is narrow compared with its values.
 pub fn significant_digits(range: &Range<f64>, log_y: bool) -> usize {
-    let (low, high) = if log_y {
-        (10f64.powf(range.start), 10f64.powf(range.end))
-    } else {
-        (range.start, range.end)
-    };
+    let (low, high) = value_range(range, log_y);
     let scale = low.abs().max(high.abs());
     if scale == 0.0 || high <= low {
         return 3;
@@ -396,7 +397,7 @@ mod tests {
     }
 
     #[test]
-    fn titles_shrink_then_cut_to_fit_the_chart() {
+    fn fitted_title_shrinks_then_cuts() {
         let mut svg = String::new();
         let area = SVGBackend::with_string(&mut svg, (220, 100)).into_drawing_area();
         let short = "Loss";

@@ -47,13 +47,13 @@ beforeEach(() => {
 
 const render = (name) => () => renders.push(`${name}@${browser.now}`);
 
-test('the first progress after a quiet spell renders in the next frame', () => {
+test('first progress renders at once', () => {
   scheduler.request(render('progress'), { throttled: true });
   advanceTo(16);
   assert.deepEqual(renders, ['progress@16']);
 });
 
-test('progress streaming in renders once per interval', () => {
+test('streamed progress renders per interval', () => {
   const progress = render('progress');
   scheduler.request(progress, { throttled: true });
   advanceTo(16);
@@ -67,7 +67,7 @@ test('progress streaming in renders once per interval', () => {
   assert.ok(times.slice(1).every((t, i) => t - times[i] >= MIN_FRAME_INTERVAL_MS));
 });
 
-test('a run that ends renders at once, with the progress that waited', () => {
+test('run end flushes waiting progress', () => {
   scheduler.request(render('progress'), { throttled: true });
   advanceTo(16);
   scheduler.request(render('progress'), { throttled: true });
@@ -81,7 +81,7 @@ test('a run that ends renders at once, with the progress that waited', () => {
   assert.equal(renders.length, 3);
 });
 
-test('a chart waits for its own time while progress renders', () => {
+test('chart waits for its time', () => {
   scheduler.request(render('progress'), { throttled: true });
   scheduler.request(render('chart'), { throttled: true, notBefore: 1000 });
   advanceTo(16);
@@ -93,7 +93,7 @@ test('a chart waits for its own time while progress renders', () => {
   assert.deepEqual(renders, ['progress@16', 'progress@120', 'chart@1000']);
 });
 
-test('the end of a run draws a waiting chart at once', () => {
+test('run end draws waiting chart', () => {
   scheduler.request(render('chart'), { throttled: true, notBefore: 1000 });
   advanceTo(16);
   scheduler.request(render('end'));
@@ -103,7 +103,7 @@ test('the end of a run draws a waiting chart at once', () => {
   assert.equal(renders.length, 2);
 });
 
-test('each callback runs once per frame, however often it was requested', () => {
+test('callback runs once per frame', () => {
   const text = render('text');
   scheduler.request(text);
   scheduler.request(text);
