@@ -1,13 +1,14 @@
 // Canvas charts drawn by the wasm module. Each canvas keeps its backing store at device
-// resolution. It is redrawn in an animation frame, at most every MIN_REDRAW_INTERVAL_MS (or
-// REDUCED_MOTION_INTERVAL_MS), and only after its data, its size or the device pixel ratio
-// changed. Under each canvas ChartTools adds a table view and a PNG button.
+// resolution. It is redrawn in an animation frame, at most as often as streamed progress is
+// rendered (or every REDUCED_MOTION_INTERVAL_MS), and only after its data, its size or the
+// device pixel ratio changed. Under each canvas ChartTools adds a table view and a PNG button.
 
 import { ChartTools } from './chart-table.js';
+import { frameIntervalMs } from './frame-scheduler.js';
 
 // A chart took 10 to 40 ms to draw while three workers trained on a 2-core machine (data-draw-ms
-// in headless Chromium 156), so charts are redrawn at most 10 times a second.
-const MIN_REDRAW_INTERVAL_MS = 100;
+// in headless Chromium 156), so charts are redrawn at most 10 times a second, and 4 times while
+// the workers train on every core.
 // With prefers-reduced-motion: reduce, a chart is redrawn at most once a second.
 const REDUCED_MOTION_INTERVAL_MS = 1000;
 
@@ -15,7 +16,7 @@ const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
 
 /** Returns the minimum time between two drawings of a chart, from the live media query. */
 function redrawIntervalMs() {
-  return reducedMotion.matches ? REDUCED_MOTION_INTERVAL_MS : MIN_REDRAW_INTERVAL_MS;
+  return reducedMotion.matches ? REDUCED_MOTION_INTERVAL_MS : frameIntervalMs();
 }
 
 /** Returns the canvas size in device pixels from a ResizeObserver entry. */

@@ -4,11 +4,14 @@
 
 import { PointTooltip } from './chart-tooltip.js';
 import { ChartView, watchPixelRatio } from './charts.js';
+import { coresBusy } from './core-load.js';
 import { OptimizationSection } from './optimization-section.js';
 import { RateMeter, expectedSteps, formatInteger, formatLoss, sumOf } from './results.js';
 
-// The projection is recomputed at most this often while runs train, and at the end.
+// The projection is recomputed at most this often while runs train (the second while the
+// workers train on every core), and at the end.
 const MIN_PROJECTION_INTERVAL_MS = 500;
+const BUSY_PROJECTION_INTERVAL_MS = 1000;
 // Between projections the page also waits twice as long as the last one took, so projecting
 // many records takes at most a third of the main thread's time.
 const PROJECTION_TIME_FACTOR = 2;
@@ -140,10 +143,8 @@ export class PcaSection extends OptimizationSection {
     if (run.projectionTimer !== null) {
       return;
     }
-    const interval = Math.max(
-      MIN_PROJECTION_INTERVAL_MS,
-      PROJECTION_TIME_FACTOR * run.projectionMs,
-    );
+    const least = coresBusy() ? BUSY_PROJECTION_INTERVAL_MS : MIN_PROJECTION_INTERVAL_MS;
+    const interval = Math.max(least, PROJECTION_TIME_FACTOR * run.projectionMs);
     const waitMs = Math.max(0, run.projectedAt + interval - performance.now());
     run.projectionTimer = setTimeout(() => {
       run.projectionTimer = null;

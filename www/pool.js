@@ -2,6 +2,8 @@
 // module and training one model at a time. A run either gives every worker one model (start)
 // or queues more models than there are workers (startQueued).
 
+import { setTraining } from './core-load.js';
+
 // By default, a worker that has not responded to a stop request within this time is terminated
 // and replaced.
 const STOP_TIMEOUT_MS = 1000;
@@ -37,6 +39,7 @@ export class WorkerPool {
     });
     worker.postMessage({ type: 'init', module: this.module });
     Object.assign(slot, { worker, runId: null, model: null, broken: false, keptTrainer: null });
+    setTraining(slot, false);
     return slot;
   }
 
@@ -84,6 +87,7 @@ export class WorkerPool {
     slot.runId = runId;
     slot.model = model;
     slot.keptTrainer = null;
+    setTraining(slot, true);
     slot.worker.postMessage({ ...fields, type: 'start', runId, model });
   }
 
@@ -183,6 +187,7 @@ export class WorkerPool {
 function release(slot) {
   slot.runId = null;
   slot.model = null;
+  setTraining(slot, false);
   for (const resolve of slot.waiters.splice(0)) {
     resolve();
   }

@@ -1,11 +1,16 @@
 // The page's frame scheduler, with the browser's clock, timers and animation frames replaced by
 // ones the test advances. Progress renders at most every MIN_FRAME_INTERVAL_MS, and a chart not
-// before its own time. A run's start or end renders in the next frame and takes every waiting
-// callback with it.
+// before its own time; while workers train on every core, at most every BUSY_FRAME_INTERVAL_MS.
+// A run's start or end renders in the next frame and takes every waiting callback with it.
 
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { FrameScheduler, MIN_FRAME_INTERVAL_MS } from '../../www/frame-scheduler.js';
+import { setTraining } from '../../www/core-load.js';
+import {
+  BUSY_FRAME_INTERVAL_MS,
+  FrameScheduler,
+  MIN_FRAME_INTERVAL_MS,
+} from '../../www/frame-scheduler.js';
 
 const browser = { now: 0, frames: [], timers: new Map(), nextTimer: 1 };
 
@@ -39,6 +44,15 @@ function advanceTo(ms) {
 let scheduler;
 let renders;
 
+/** Requests `callback` as progress every 10 ms from `fromMs` to `toMs`; returns render times. */
+function streamProgress(callback, fromMs, toMs) {
+  for (let ms = fromMs; ms <= toMs; ms += 10) {
+    scheduler.request(callback, { throttled: true });
+    advanceTo(ms);
+  }
+  return renders.map((entry) => Number(entry.split('@')[1]));
+}
+
 beforeEach(() => {
   Object.assign(browser, { now: 0, frames: [], timers: new Map() });
   scheduler = new FrameScheduler();
@@ -57,14 +71,26 @@ test('streamed progress renders per interval', () => {
   const progress = render('progress');
   scheduler.request(progress, { throttled: true });
   advanceTo(16);
-  for (let ms = 20; ms <= 300; ms += 10) {
-    scheduler.request(progress, { throttled: true });
-    advanceTo(ms);
-  }
   // The clock moves in steps of 10 ms, so a frame due at 116 runs at 120.
-  const times = renders.map((entry) => Number(entry.split('@')[1]));
+  const times = streamProgress(progress, 20, 300);
   assert.deepEqual(times, [16, 120, 220]);
   assert.ok(times.slice(1).every((t, i) => t - times[i] >= MIN_FRAME_INTERVAL_MS));
+});
+
+test('busy cores slow progress', (t) => {
+  // Node has no navigator, so the page counts one core, and one training worker fills it.
+  const slot = {};
+  setTraining(slot, true);
+  t.after(() => setTraining(slot, false));
+  const progress = render('progress');
+  scheduler.request(progress, { throttled: true });
+  advanceTo(16);
+  const times = streamProgress(progress, 20, 600);
+  assert.deepEqual(times, [16, 270, 520]);
+  assert.ok(times.slice(1).every((time, i) => time - times[i] >= BUSY_FRAME_INTERVAL_MS));
+  setTraining(slot, false);
+  renders.length = 0;
+  assert.deepEqual(streamProgress(progress, 610, 830), [620, 720, 820]);
 });
 
 test('run end flushes waiting progress', () => {
