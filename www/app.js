@@ -90,6 +90,7 @@ import { TABS } from './url-hash.js';
 import { UrlNotice } from './url-notice.js';
 import { UrlState, bindPage } from './url-state.js';
 import { loadWasm } from './wasm.js';
+import { warmUpWhenIdle } from './warm-up.js';
 
 function showLoadError(error) {
   console.error(error);
@@ -175,6 +176,7 @@ async function boot() {
     });
   }
   restoreFromUrl(urlState);
+  warmUpWhenIdle(module);
 }
 
 /**

@@ -1,0 +1,45 @@
+// A throwaway training run while the page is idle. V8 first runs each wasm function from a
+// quick baseline compile, and compiles it again with its optimizing compiler only once it is
+// hot. In Chromium 156 a page's first PCA run took about twice as long as later ones. The
+// optimized code belongs to the compiled module, which every worker of the page shares, so one
+// PCA run in a worker of its own, before any Train, speeds up the first runs of every MLP
+// experiment (fit, PCA, gradient norm, minimal ratio). A Train anywhere ends the warm-up at once.
+
+import { trainingStarted, whenTrainingStarts } from './core-load.js';
+
+// The warm-up waits this long after the page has loaded, then for an idle moment.
+const DELAY_MS = 1000;
+const IDLE_TIMEOUT_MS = 2000;
+
+/** Starts the warm-up of `module` once the page is idle, unless a Train comes first. */
+export function warmUpWhenIdle(module) {
+  setTimeout(() => {
+    requestIdleCallback(() => warmUp(module), { timeout: IDLE_TIMEOUT_MS });
+  }, DELAY_MS);
+}
+
+function warmUp(module) {
+  if (trainingStarted()) {
+    return;
+  }
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const end = () => worker.terminate();
+  whenTrainingStarts(end);
+  worker.addEventListener('message', (event) => {
+    if (event.data.kind === 'error') {
+      const reason = event.data.message;
+      console.warn(`The warm-up run failed, so the first Train starts slower: ${reason}`);
+    }
+    if (['done', 'stopped', 'error'].includes(event.data.kind)) {
+      end();
+    }
+  });
+  worker.addEventListener('error', (event) => {
+    event.preventDefault();
+    console.warn(`The warm-up worker failed, so the first Train starts slower: ${event.message}`);
+    end();
+  });
+  worker.postMessage({ type: 'init', module });
+  // An empty config selects the PCA experiment's default settings.
+  worker.postMessage({ type: 'start', experiment: 'pca', runId: 0, model: 0, config: {} });
+}
