@@ -51,11 +51,15 @@ impl Ranged for Axis {
     }
 
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        let max = hint.max_num_points();
         if self.log {
-            log_ticks(&self.linear.range(), hint.max_num_points())
-        } else {
-            self.linear.key_points(hint)
+            return log_ticks(&self.linear.range(), max);
         }
+        let ticks = self.linear.key_points(hint);
+        if ticks.len() >= 2 || max < 2 {
+            return ticks;
+        }
+        round_ticks(&self.linear.range()).unwrap_or(ticks)
     }
 
     fn range(&self) -> Range<f64> {
@@ -64,8 +68,8 @@ impl Ranged for Axis {
 }
 
 /// Returns the ticks of a log axis over `range` (log10 of the values), at most `max` of them:
-/// the densest of every digit, even digits, 1-2-5 and powers of ten that fits. A range too short for two of
-/// those gets ten ticks spread evenly.
+/// the densest of every digit, even digits, 1-2-5 and powers of ten that fits. A range too
+/// short for two of those gets ten ticks spread evenly.
 pub fn log_ticks(range: &Range<f64>, max: usize) -> Vec<f64> {
     let inside = |mantissas: &[f64]| -> Vec<f64> {
         let (first, last) = (range.start.floor() as i32, range.end.ceil() as i32);
@@ -93,6 +97,22 @@ pub fn log_ticks(range: &Range<f64>, max: usize) -> Vec<f64> {
     }
     let span = range.end - range.start;
     (0..=max.min(10)).map(|i| range.start + span * i as f64 / max.min(10) as f64).collect()
+}
+
+/// Returns at least two ticks of a linear axis over `range`, at the multiples of the largest
+/// round step (1, 2, 2.5 or 5 times a power of ten) that has two or more in the range. plotters
+/// asked for two ticks can leave one, such as 0 alone on an axis from 0 to 4000 or from -1 to 1.
+fn round_ticks(range: &Range<f64>) -> Option<Vec<f64>> {
+    let span = range.end - range.start;
+    if !(span.is_finite() && span > 0.0) {
+        return None;
+    }
+    let power = 10f64.powf(span.log10().floor());
+    let steps = [5.0, 2.5, 2.0, 1.0, 0.5].map(|factor| factor * power);
+    steps.into_iter().find_map(|step| {
+        let (first, last) = ((range.start / step).ceil(), (range.end / step).floor());
+        (last > first).then(|| (first as i64..=last as i64).map(|k| k as f64 * step).collect())
+    })
 }
 
 /// Splits `area` into the plot and the legend column on its right, which never takes more
@@ -346,6 +366,26 @@ mod tests {
     /// Returns the values of `ticks`, rounded to 6 significant digits.
     fn values(ticks: Vec<f64>) -> Vec<f64> {
         ticks.iter().map(|t| format!("{:.5e}", 10f64.powf(*t)).parse().unwrap()).collect()
+    }
+
+    /// Returns the ticks of a linear axis over `range` when plotters may draw `max` of them.
+    fn linear(range: Range<f64>, max: usize) -> Vec<f64> {
+        Axis::new(range, false).key_points(max)
+    }
+
+    #[test]
+    fn short_linear_axes_get_two_ticks() {
+        assert_eq!(linear(0.0..4000.0, 2), vec![0.0, 2500.0]);
+        assert_eq!(linear(-1.0..1.0, 2), vec![-1.0, 0.0, 1.0]);
+        assert_eq!(linear(0.0..1.0, 2), vec![0.0, 1.0]);
+        assert_eq!(linear(0.3..0.8, 2), vec![0.5, 0.75]);
+    }
+
+    #[test]
+    fn linear_axes_keep_plotters_ticks() {
+        let plotters: Vec<f64> = RangedCoordf64::from(0.0..4000.0).key_points(6);
+        assert_eq!(linear(0.0..4000.0, 6), plotters);
+        assert!(plotters.len() >= 2);
     }
 
     #[test]
