@@ -14,15 +14,19 @@ pub use scatter::{draw_scatter_chart, ScatterChart, ScatterSeries};
 
 use plotters::style::RGBColor;
 
-/// Colours of the models' series: the Okabe-Ito palette, which stays distinct under the
-/// common forms of colour blindness.
-pub const PALETTE: [RGBColor; 6] = [
+/// Colours of the models' series: six of the Okabe-Ito palette, which stays distinct under
+/// the common forms of colour blindness, then a dark wine and an olive, so that the 8 runs of
+/// the PCA experiment each have a colour of their own. Okabe-Ito's black is the reference
+/// series' and its yellow is too pale on white.
+pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
     RGBColor(204, 121, 167),
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
+    RGBColor(136, 34, 85),
+    RGBColor(153, 153, 51),
 ];
 
 /// Colour of reference series such as the target function.

@@ -42,7 +42,7 @@ pub struct ScatterSeries {
 }
 
 /// The shapes that tell series apart without colour, in the order series take them.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Shape {
     Circle,
     Triangle,
@@ -52,10 +52,11 @@ enum Shape {
 
 const SHAPES: [Shape; 4] = [Shape::Circle, Shape::Triangle, Shape::Square, Shape::Cross];
 
-/// Returns the colour and shape of series `index`. Colours repeat after six series and
-/// shapes after four, so the first twelve series all differ.
+/// Returns the colour and shape of series `index`. Colours repeat after eight series, and
+/// each round of colours shifts the shapes by one, so the first 32 series all differ.
 fn look(index: usize) -> (RGBColor, Shape) {
-    (PALETTE[index % PALETTE.len()], SHAPES[index % SHAPES.len()])
+    let round = index / PALETTE.len();
+    (PALETTE[index % PALETTE.len()], SHAPES[(index + round) % SHAPES.len()])
 }
 
 /// The position of each point of each series in the backend's pixels, or `None` for a point
@@ -190,4 +191,28 @@ fn draw_legend<DB: DrawingBackend>(
         area.draw(&Text::new(label, (px(26.0), y - px(7.0)), font.clone()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn first_32_series_differ() {
+        let looks: HashSet<_> = (0..32)
+            .map(|index| {
+                let (color, shape) = look(index);
+                (color.0, color.1, color.2, shape)
+            })
+            .collect();
+        assert_eq!(looks.len(), 32);
+    }
+
+    #[test]
+    fn eight_runs_have_own_colours() {
+        let colors: HashSet<_> =
+            (0..8).map(|index| look(index).0).map(|c| (c.0, c.1, c.2)).collect();
+        assert_eq!(colors.len(), 8);
+    }
 }
