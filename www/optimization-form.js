@@ -77,7 +77,7 @@ function domainControls(prefix, label, describedBy) {
 /** Builds the field of setting `key`: its label, control, optional hint and error message. */
 function buildField(prefix, key, spec, hint) {
   const field = document.createElement('div');
-  field.className = spec.pair || spec.choice === 'wide' ? 'field field-domain' : 'field';
+  field.className = spec.pair || spec.choice === 'wide' ? 'field field-wide' : 'field';
   const id = `${prefix}-${dashed(key)}`;
   const error = document.createElement('p');
   error.id = `${id}-error`;
