@@ -42,11 +42,10 @@ export function describeEntry(entry) {
         `${showValue(entry.parameter)} = ${showValue(entry.value)} was rejected. ` +
         `${asSentence(entry.reason)} It was replaced by ${showValue(entry.replacement)}.`
       );
-    case 'unknown':
-      return (
-        `${showValue(entry.parameter)} is not a known parameter, so it was ignored. ` +
-        entry.hint
-      );
+    case 'unknown': {
+      const sentence = `${showValue(entry.parameter)} is not a known parameter, so it was ignored.`;
+      return entry.hint ? `${sentence} ${entry.hint}` : sentence;
+    }
     case 'repeated':
       return (
         `${showValue(entry.parameter)} is given ${entry.count} times; the first value was ` +
@@ -76,6 +75,22 @@ export function describeEntry(entry) {
   }
 }
 
+/**
+ * Returns `entries` with the hint of an unknown parameter left out where an earlier entry
+ * already gave the same hint, so that many unknown keys list the known ones once.
+ */
+export function withHintsOnce(entries) {
+  const hintsGiven = new Set();
+  return entries.map((entry) => {
+    if (entry.kind !== 'unknown') {
+      return entry;
+    }
+    const repeated = hintsGiven.has(entry.hint);
+    hintsGiven.add(entry.hint);
+    return repeated ? { ...entry, hint: '' } : entry;
+  });
+}
+
 export class UrlNotice {
   /**
    * Uses `element`, which contains a `.url-notice-list` list and a `.url-notice-close` button,
@@ -89,7 +104,7 @@ export class UrlNotice {
 
   /** Lists `entries`, or hides the notice when there are none. */
   show(entries) {
-    const items = entries.slice(0, MAX_SHOWN_ENTRIES).map((entry) => {
+    const items = withHintsOnce(entries.slice(0, MAX_SHOWN_ENTRIES)).map((entry) => {
       const item = document.createElement('li');
       item.dataset.kind = entry.kind;
       if (entry.parameter !== undefined) {

@@ -1,9 +1,10 @@
 // The link notice's sentences, on the page's own module: a rejected value is shown cut and
-// cleaned, and so is the validation message, which may quote the raw value again.
+// cleaned, and so is the validation message, which may quote the raw value again. Many
+// unknown keys list the known ones once.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeEntry } from '../../www/url-notice.js';
+import { describeEntry, withHintsOnce } from '../../www/url-notice.js';
 
 const OVERRIDE = '\u202e';
 
@@ -27,4 +28,25 @@ test('reason is cut when long', () => {
 test('control characters show as replacements', () => {
   const sentence = rejected('\u0000');
   assert.equal(sentence, '"seed" = "\ufffd" was rejected. "\ufffd" is not a finite number. It was replaced by "1".');
+});
+
+test('known keys are listed once', () => {
+  const hint = 'The known parameters are seed, epochs.';
+  const unknown = (parameter) => ({ kind: 'unknown', parameter, hint });
+  const entries = [unknown('k0'), { kind: 'repeated', parameter: 'seed', count: 2 }, unknown('k1')];
+  const sentences = withHintsOnce(entries).map(describeEntry);
+  assert.equal(sentences[0], `"k0" is not a known parameter, so it was ignored. ${hint}`);
+  assert.equal(sentences[2], '"k1" is not a known parameter, so it was ignored.');
+  assert.equal(sentences.filter((sentence) => sentence.includes(hint)).length, 1);
+});
+
+test('different hints are each kept', () => {
+  const entries = ['pca', 'gradnorm'].map((section) => ({
+    kind: 'unknown',
+    parameter: `${section}.x`,
+    hint: `The settings of ${section} are ${section}.seed.`,
+  }));
+  const sentences = withHintsOnce(entries).map(describeEntry);
+  assert.ok(sentences[0].endsWith('The settings of pca are pca.seed.'), sentences[0]);
+  assert.ok(sentences[1].endsWith('The settings of gradnorm are gradnorm.seed.'), sentences[1]);
 });
