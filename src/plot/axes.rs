@@ -14,6 +14,13 @@ use std::ops::Range;
 
 /// Width of the legend column beside the plot, in CSS pixels.
 const LEGEND_WIDTH: f64 = 112.0;
+/// Charts narrower than this, in CSS pixels, have their legend in rows under the plot.
+const NARROW_CHART_WIDTH: f64 = 480.0;
+/// A legend entry's sample before its text, a row's height, and the width of a character of
+/// its 12 px text (an estimate for sans-serif fonts), in CSS pixels.
+pub const LEGEND_SAMPLE_WIDTH: f64 = 32.0;
+const LEGEND_ROW_HEIGHT: f64 = 20.0;
+const LEGEND_CHAR_WIDTH: f64 = 7.0;
 
 /// Plot width per x-axis label, in CSS pixels.
 const X_LABEL_SPACING: f64 = 80.0;
@@ -115,15 +122,52 @@ fn round_ticks(range: &Range<f64>) -> Option<Vec<f64>> {
     })
 }
 
-/// Splits `area` into the plot and the legend column on its right, which never takes more
-/// than a third of the width.
+/// Splits `area` into the plot and the legend of `labels`, the legend's texts. The legend is a
+/// column on the right that never takes more than a third of the width. On a chart narrower
+/// than NARROW_CHART_WIDTH it is rows under the plot, so that a phone keeps the width for the
+/// data.
 pub fn split_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     scale: f64,
-) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
-    let (width, _) = area.dim_in_pixel();
-    let legend_width = (LEGEND_WIDTH * scale).round().min(f64::from(width) / 3.0) as u32;
-    area.split_horizontally(width.saturating_sub(legend_width))
+    labels: &[String],
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>, LegendLayout) {
+    let (width, height) = area.dim_in_pixel();
+    let css_width = f64::from(width) / scale;
+    if css_width >= NARROW_CHART_WIDTH {
+        let legend_width = (LEGEND_WIDTH * scale).round().min(f64::from(width) / 3.0) as u32;
+        let (plot, legend) = area.split_horizontally(width.saturating_sub(legend_width));
+        let layout = LegendLayout { columns: 1, column_width: 0.0, left: 0.0, top: 48.0, scale };
+        return (plot, legend, layout);
+    }
+    let longest = labels.iter().map(|label| label.chars().count()).max().unwrap_or(0);
+    let column_width = LEGEND_SAMPLE_WIDTH + LEGEND_CHAR_WIDTH * longest as f64 + 12.0;
+    let columns = ((css_width - 2.0 * MARGIN) / column_width).floor().max(1.0) as usize;
+    let rows = labels.len().div_ceil(columns).max(1);
+    let strip = ((rows as f64 * LEGEND_ROW_HEIGHT + 8.0) * scale).round() as u32;
+    let (plot, legend) = area.split_vertically(height.saturating_sub(strip));
+    let top = LEGEND_ROW_HEIGHT / 2.0;
+    (plot, legend, LegendLayout { columns, column_width, left: MARGIN, top, scale })
+}
+
+/// The placement of a legend's entries: in a column beside the plot, or in rows under it.
+#[derive(Clone, Copy, Debug)]
+pub struct LegendLayout {
+    columns: usize,
+    column_width: f64,
+    left: f64,
+    top: f64,
+    scale: f64,
+}
+
+impl LegendLayout {
+    /// Returns the left edge and the middle line of entry `index`, in the legend area's
+    /// pixels. An entry draws its sample from there and its text LEGEND_SAMPLE_WIDTH further.
+    pub fn entry(&self, index: usize) -> (i32, i32) {
+        let (row, column) = (index / self.columns, index % self.columns);
+        let x = self.left + column as f64 * self.column_width;
+        let y = self.top + row as f64 * LEGEND_ROW_HEIGHT;
+        ((x * self.scale).round() as i32, (y * self.scale).round() as i32)
+    }
 }
 
 /// The frame of a chart: its title, axis labels and whether each axis is logarithmic.
@@ -434,6 +478,34 @@ mod tests {
         assert_eq!(steps, ["0", "2500", "50000", "80000"]);
         let loss = labels(1e-4..2.0, true, &[1e-4, 0.01, 1.0]);
         assert_eq!(loss, ["1e-4", "0.01", "1"]);
+    }
+
+    /// Splits an SVG area of `width` by `height` pixels at `scale` for the legend of `labels`.
+    fn legend_of(width: u32, height: u32, scale: f64, labels: &[String]) -> (u32, LegendLayout) {
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let (plot, _, layout) = split_legend(&area, scale, labels);
+        (plot.dim_in_pixel().1, layout)
+    }
+
+    #[test]
+    fn wide_chart_legend_is_a_column() {
+        let labels: Vec<String> = (1..=8).map(|run| format!("run {run}")).collect();
+        let (plot_height, layout) = legend_of(640, 400, 1.0, &labels);
+        assert_eq!(plot_height, 400);
+        assert_eq!(layout.entry(0), (0, 48));
+        assert_eq!(layout.entry(7), (0, 48 + 7 * 20));
+    }
+
+    #[test]
+    fn narrow_chart_legend_goes_under() {
+        let labels: Vec<String> = (1..=8).map(|run| format!("run {run}")).collect();
+        // 358 CSS px: entries of 32 + 5 * 7 + 12 = 79 px, four to a row, in two rows.
+        let (plot_height, layout) = legend_of(716, 600, 2.0, &labels);
+        assert_eq!(plot_height, 600 - 2 * (2 * 20 + 8));
+        assert_eq!(layout.entry(0), (20, 20));
+        assert_eq!(layout.entry(3), (2 * (10 + 3 * 79), 20));
+        assert_eq!(layout.entry(4), (20, 2 * 30));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Line charts of several named series, with linear or logarithmic axes, an optional second
-//! y axis on the right, and a legend beside the plot, so that it never hides a curve.
+//! y axis on the right, and a legend beside the plot (under it on a narrow chart), so that it
+//! never hides a curve.
 
 use super::axes::{
-    limited, padded_range, split_legend, tick_label, Axes, Axis, Context, TickFormat,
+    limited, padded_range, split_legend, tick_label, Axes, Axis, Context, LegendLayout, TickFormat,
+    LEGEND_SAMPLE_WIDTH,
 };
 use super::{PlotError, PALETTE, REFERENCE};
 use plotters::coord::Shift;
@@ -93,7 +95,10 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     let x_range = padded_range(all.clone().chain(right.clone()).map(|p| p.0));
     let y_range = limited(padded_range(all.map(|p| p.1)), chart.y_limits, chart.log_y);
 
-    let (plot_area, legend_area) = split_legend(area, scale);
+    let right_series = secondary.map_or(&[][..], |axis| &axis.series[..]);
+    let labels: Vec<String> =
+        chart.series.iter().chain(right_series).map(|s| legend_label(&s.name)).collect();
+    let (plot_area, legend_area, legend) = split_legend(area, scale, &labels);
     let axes = Axes {
         title: &chart.title,
         x_label: &chart.x_label,
@@ -108,7 +113,7 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         for (lines, look) in segments.iter().zip(&looks) {
             lines.iter().try_for_each(|line| draw_segment(&mut context, line, *look))?;
         }
-        return draw_legend(&legend_area, chart, &looks, scale);
+        return draw_legend(&legend_area, legend, &labels, &looks, scale);
     };
 
     let y2_range = limited(padded_range(right.map(|p| p.1)), axis.y_limits, axis.log_y);
@@ -143,7 +148,7 @@ pub fn draw_line_chart<DB: DrawingBackend>(
             };
         }
     }
-    draw_legend(&legend_area, chart, &looks, scale)
+    draw_legend(&legend_area, legend, &labels, &looks, scale)
 }
 
 /// Returns the look of every series, those of the left axis first: references in grey, the
@@ -216,20 +221,19 @@ fn draw_segment<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Draws the legend in its column: a line sample in each series' look, then its name.
+/// Draws the legend: a line sample in each series' look, then its label.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    chart: &LineChart,
+    layout: LegendLayout,
+    labels: &[String],
     looks: &[Look],
     scale: f64,
 ) -> Result<(), PlotError> {
     let px = |size: f64| (size * scale).round() as i32;
     let font = ("sans-serif", px(12.0).max(1) as u32).into_font().color(&BLACK);
-    let right = chart.secondary.as_ref().map_or(&[][..], |axis| &axis.series[..]);
-    for (row, (series, look)) in chart.series.iter().chain(right).zip(looks).enumerate() {
-        let look = *look;
-        let y = px(48.0) + row as i32 * px(20.0);
-        let (start, end) = ((px(2.0), y), (px(26.0), y));
+    for (index, (label, look)) in labels.iter().zip(looks).enumerate() {
+        let (left, y) = layout.entry(index);
+        let (start, end) = ((left + px(2.0), y), (left + px(26.0), y));
         match look.dash {
             None => area.draw(&PathElement::new(vec![start, end], look.style))?,
             // The sample repeats the series' own dash and gap, so the legend keeps long and
@@ -242,7 +246,8 @@ fn draw_legend<DB: DrawingBackend>(
                 }
             }
         }
-        area.draw(&Text::new(legend_label(&series.name), (px(32.0), y - px(7.0)), font.clone()))?;
+        let text_at = (left + px(LEGEND_SAMPLE_WIDTH), y - px(7.0));
+        area.draw(&Text::new(label.as_str(), text_at, font.clone()))?;
     }
     Ok(())
 }
