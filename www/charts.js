@@ -127,14 +127,16 @@ export class ChartView {
   };
 
   /**
-   * Stores what was drawn in data attributes, for tests and for debugging in devtools. A
-   * histogram's groups count as series and their values as points.
+   * Stores what was drawn in data attributes, for tests and for debugging in devtools: the
+   * legend's names joined by '|', and the model series and points. A histogram's groups count
+   * as series and their values as points.
    */
   recordDrawnSeries(chart, drawMs) {
     const models = (chart.series ?? chart.groups).filter((series) => !series.reference);
     const sizeOf = (series) => (series.points ?? series.values).length;
     const withPoints = models.filter((series) => sizeOf(series) > 0);
     const points = models.reduce((sum, series) => sum + sizeOf(series), 0);
+    this.canvas.dataset.legend = (chart.series ?? chart.groups).map((s) => s.name).join('|');
     this.canvas.dataset.modelSeries = String(withPoints.length);
     this.canvas.dataset.modelPoints = String(points);
     this.canvas.dataset.drawCount = String(Number(this.canvas.dataset.drawCount ?? 0) + 1);
@@ -195,7 +197,13 @@ export function fitChart(formula, target, models) {
     log_y: false,
     series: [
       { name: 'target', points: curve(target.y), reference: true },
-      ...models.map((model) => ({ name: model.name, points: curve(model.predictions) })),
+      ...models.map((model) => {
+        const points = curve(model.predictions);
+        // A diverged model predicts NaN everywhere and draws no line, so its legend entry reads
+        // "<name>: NaN".
+        const empty = model.state === 'diverged' && points.length === 0;
+        return { name: empty ? `${model.name}: NaN` : model.name, points };
+      }),
     ],
   };
 }

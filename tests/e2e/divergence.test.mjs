@@ -42,6 +42,12 @@ test('diverging run stops and reports it', async () => {
   assert.ok(Number(lossChart.modelPoints) > 0, 'loss chart dropped the points before divergence');
   const pixels = await countPixels(page, 'loss-chart');
   assert.ok(pixels.coloured > 0, 'loss chart has no coloured pixels');
+  // A diverged model has no finite prediction to draw, and the fit chart's legend marks it NaN.
+  const legend = (await canvasData(page, 'fit-chart')).legend.split('|');
+  for (const model of diverged) {
+    assert.ok(legend.includes(`${model}: NaN`), `fit chart legend: ${legend.join(', ')}`);
+  }
+  assert.ok(legend.includes('target'), legend.join(', '));
   await saveScreenshots(page, 'diverged');
   assert.deepEqual(problems, []);
   await context.close();
