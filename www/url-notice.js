@@ -68,6 +68,13 @@ export function describeEntry(entry) {
         `There is no experiment named ${showValue(entry.value)}, so ${entry.replacement} ` +
         'opened instead. Its parameters were ignored.'
       );
+    case 'changed-during-run': {
+      const where = entry.section ? `the ${entry.section} settings` : 'the settings';
+      return (
+        `The link changed ${where} while a run trains. The charts show the run as it ` +
+        'started, and the new settings apply from the next Train.'
+      );
+    }
     case 'autostart-skipped':
       return 'Training did not start by itself because of the problems above; press Train.';
     default:

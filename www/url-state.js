@@ -24,10 +24,10 @@ const AUTOSTART_TIMEOUT_MS = 60_000;
 export class FormBinding {
   /**
    * `form` is a SettingsForm, MnistSettingsForm or OptimizationForm. `check()` returns
-   * `{problems}` as the pages' settingsProblems() do, and `onApplied()` runs after settings
-   * from a URL were put into the form.
+   * `{problems}` as the pages' settingsProblems() do, `onApplied()` runs after settings from a
+   * URL were put into the form, and `running()` returns true while the form's run trains.
    */
-  constructor(form, check, onApplied = () => {}) {
+  constructor(form, check, onApplied = () => {}, running = () => false) {
     this.element = form.form;
     this.defaults = form.defaults;
     this.targets = form.targets;
@@ -41,6 +41,13 @@ export class FormBinding {
     this.keys = [...choices, ...keys.filter((key) => !choices.includes(key))];
     this.check = check;
     this.onApplied = onApplied;
+    this.running = running;
+  }
+
+  /** Returns the texts of every control, joined, to detect whether applying a URL changed any. */
+  texts() {
+    const inputs = [...this.controls.values()].flat();
+    return inputs.map((input) => input.value).join('\n');
   }
 
   isChoice(key) {
@@ -160,7 +167,12 @@ export class FormBinding {
 export function bindPage(urlState, tab, page) {
   if (page.sections) {
     for (const [name, section] of page.sections) {
-      const binding = new FormBinding(section.form, () => section.settingsProblems());
+      const binding = new FormBinding(
+        section.form,
+        () => section.settingsProblems(),
+        undefined,
+        () => section.isActive(section.run),
+      );
       urlState.register(tab, name, binding);
     }
     return;
@@ -169,6 +181,7 @@ export function bindPage(urlState, tab, page) {
     page.form,
     () => page.settingsProblems(),
     () => page.previewTarget?.(),
+    () => page.isActive(page.run),
   );
   urlState.register(tab, '', binding);
 }
@@ -299,7 +312,11 @@ export class UrlState {
     this.sections.set(tab, section);
     this.onSectionChange(tab, section);
     for (const [name, binding] of this.bindings.get(tab)) {
+      const before = binding.texts();
       binding.apply(values.get(name) ?? new Map(), name, notices);
+      if (binding.running() && binding.texts() !== before) {
+        notices.push({ kind: 'changed-during-run', section: name });
+      }
     }
     if (autostart && notices.length > 0) {
       notices.push({ kind: 'autostart-skipped' });

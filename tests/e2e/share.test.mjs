@@ -178,6 +178,30 @@ test('changed fragment applies its settings', async () => {
   await context.close();
 });
 
+test('link during a run is noted', async () => {
+  const { context, page, problems } = await openMain('#fit?epochs=100000');
+  await page.click('#train');
+  await waitForSteps(page, 'step-counter');
+  await page.evaluate(() => {
+    window.location.hash = '#fit?epochs=300';
+  });
+  await page.waitForFunction(() => document.getElementById('epochs').value === '300');
+  const entries = await noticeEntries(page);
+  assert.deepEqual(entries.map((entry) => entry.kind), ['changed-during-run']);
+  assert.match(entries[0].text, /new settings apply from the next Train/);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'running');
+  await page.click('#stop');
+  await waitForState(page, 'status', ['stopped']);
+  // With no run training, a changed link needs no note.
+  await page.evaluate(() => {
+    window.location.hash = '#fit?epochs=400';
+  });
+  await page.waitForFunction(() => document.getElementById('epochs').value === '400');
+  assert.deepEqual(await noticeEntries(page), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('oversized parameters are ignored', async () => {
   const long = await openMain(`#fit?points=500&seed=${'7'.repeat(5000)}`);
   const longEntries = await noticeEntries(long.page);
