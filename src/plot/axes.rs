@@ -14,8 +14,10 @@ use std::ops::Range;
 
 /// Width of the legend column beside the plot, in CSS pixels.
 const LEGEND_WIDTH: f64 = 112.0;
-/// Charts narrower than this, in CSS pixels, have their legend in rows under the plot.
-const NARROW_CHART_WIDTH: f64 = 480.0;
+/// Charts narrower than this, in CSS pixels, have their legend in rows under the plot. From
+/// this width on, the column beside the plot leaves it about 410 px, wider than the plot of a
+/// phone's chart with the legend under it.
+const NARROW_CHART_WIDTH: f64 = 600.0;
 /// A legend entry's sample before its text, a row's height, and the width of a character of
 /// its 12 px text (an estimate for sans-serif fonts), in CSS pixels.
 pub const LEGEND_SAMPLE_WIDTH: f64 = 32.0;
