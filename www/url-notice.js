@@ -98,6 +98,16 @@ export function withHintsOnce(entries) {
   });
 }
 
+// Entries of these kinds go last, in this order: unknown keys change nothing in the forms, so
+// a rejected value is never hidden behind them, and the skipped autostart refers to all above.
+const LATE_KINDS = ['unknown', 'autostart-skipped'];
+
+/** Returns `entries` with those of LATE_KINDS moved to the end, each group in its order. */
+export function byImportance(entries) {
+  const rank = (entry) => LATE_KINDS.indexOf(entry.kind) + 1;
+  return entries.toSorted((a, b) => rank(a) - rank(b));
+}
+
 export class UrlNotice {
   /**
    * Uses `element`, which contains a `.url-notice-list` list and a `.url-notice-close` button,
@@ -106,12 +116,15 @@ export class UrlNotice {
   constructor(element) {
     this.element = element;
     this.list = element.querySelector('.url-notice-list');
+    this.entries = [];
     element.querySelector('.url-notice-close').addEventListener('click', () => this.clear());
   }
 
-  /** Lists `entries`, or hides the notice when there are none. */
+  /** Lists `entries`, the most important first, or hides the notice when there are none. */
   show(entries) {
-    const items = withHintsOnce(entries.slice(0, MAX_SHOWN_ENTRIES)).map((entry) => {
+    this.entries = entries;
+    const listed = byImportance(entries).slice(0, MAX_SHOWN_ENTRIES);
+    const items = withHintsOnce(listed).map((entry) => {
       const item = document.createElement('li');
       item.dataset.kind = entry.kind;
       if (entry.parameter !== undefined) {
@@ -128,6 +141,11 @@ export class UrlNotice {
     this.list.replaceChildren(...items);
     this.element.dataset.count = String(entries.length);
     this.element.hidden = entries.length === 0;
+  }
+
+  /** Removes the entries of `kind`, such as a note that has stopped being true. */
+  remove(kind) {
+    this.show(this.entries.filter((entry) => entry.kind !== kind));
   }
 
   clear() {

@@ -316,6 +316,9 @@ export class UrlState {
       binding.apply(values.get(name) ?? new Map(), name, notices);
       if (binding.running() && binding.texts() !== before) {
         notices.push({ kind: 'changed-during-run', section: name });
+        // The next Train submits the form and starts a run with the new settings.
+        const done = () => this.notice.remove('changed-during-run');
+        binding.element.addEventListener('submit', done, { once: true });
       }
     }
     if (autostart && notices.length > 0) {

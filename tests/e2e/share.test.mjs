@@ -192,6 +192,13 @@ test('link during a run is noted', async () => {
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'running');
   await page.click('#stop');
   await waitForState(page, 'status', ['stopped']);
+  assert.equal((await noticeEntries(page)).length, 1);
+  // The next Train uses the new settings, so the note goes.
+  await page.click('#train');
+  assert.deepEqual(await noticeEntries(page), []);
+  assert.equal((await runConfig(page, 'settings')).epochs, 300);
+  await page.click('#stop');
+  await waitForState(page, 'status', ['stopped', 'done']);
   // With no run training, a changed link needs no note.
   await page.evaluate(() => {
     window.location.hash = '#fit?epochs=400';

@@ -1,10 +1,10 @@
 // The link notice's sentences, on the page's own module: a rejected value is shown cut and
 // cleaned, and so is the validation message, which may quote the raw value again. Many
-// unknown keys list the known ones once.
+// unknown keys list the known ones once, after the rejected values.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeEntry, withHintsOnce } from '../../www/url-notice.js';
+import { byImportance, describeEntry, withHintsOnce } from '../../www/url-notice.js';
 
 const OVERRIDE = '\u202e';
 
@@ -49,4 +49,12 @@ test('different hints are each kept', () => {
   const sentences = withHintsOnce(entries).map(describeEntry);
   assert.ok(sentences[0].endsWith('The settings of pca are pca.seed.'), sentences[0]);
   assert.ok(sentences[1].endsWith('The settings of gradnorm are gradnorm.seed.'), sentences[1]);
+});
+
+test('rejected values come before unknown keys', () => {
+  const unknown = (parameter) => ({ kind: 'unknown', parameter, hint: '' });
+  const invalid = { kind: 'invalid', parameter: 'epochs', value: 'abc', reason: 'x' };
+  const entries = [unknown('k0'), unknown('k1'), invalid, { kind: 'autostart-skipped' }];
+  const kinds = byImportance(entries).map((entry) => entry.parameter ?? entry.kind);
+  assert.deepEqual(kinds, ['epochs', 'k0', 'k1', 'autostart-skipped']);
 });
