@@ -20,7 +20,7 @@ const LEGEND_WIDTH: f64 = 112.0;
 const NARROW_CHART_WIDTH: f64 = 600.0;
 /// A legend entry's sample before its text, a row's height, and the width of a character of
 /// its 12 px text (an estimate for sans-serif fonts), in CSS pixels.
-pub const LEGEND_SAMPLE_WIDTH: f64 = 32.0;
+const LEGEND_SAMPLE_WIDTH: f64 = 32.0;
 const LEGEND_ROW_HEIGHT: f64 = 20.0;
 const LEGEND_CHAR_WIDTH: f64 = 7.0;
 
@@ -124,21 +124,21 @@ fn round_ticks(range: &Range<f64>) -> Option<Vec<f64>> {
     })
 }
 
-/// Splits `area` into the plot and the legend of `labels`, the legend's texts. The legend is a
-/// column on the right that never takes more than a third of the width. On a chart narrower
-/// than NARROW_CHART_WIDTH it is rows under the plot, so that a phone keeps the width for the
-/// data.
-pub fn split_legend<DB: DrawingBackend>(
+/// Splits `area` into the plot and the legend of series `names`. The legend is a column on the
+/// right that never takes more than a third of the width. On a chart narrower than
+/// NARROW_CHART_WIDTH it is rows under the plot, so that a phone keeps the width for the data.
+pub fn split_legend<'n, DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     scale: f64,
-    labels: &[String],
-) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>, LegendLayout) {
+    names: impl IntoIterator<Item = &'n str>,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>, Legend) {
+    let labels: Vec<String> = names.into_iter().map(legend_label).collect();
     let (width, height) = area.dim_in_pixel();
     let css_width = f64::from(width) / scale;
     if css_width >= NARROW_CHART_WIDTH {
         let legend_width = (LEGEND_WIDTH * scale).round().min(f64::from(width) / 3.0) as u32;
         let (plot, legend) = area.split_horizontally(width.saturating_sub(legend_width));
-        let layout = LegendLayout { columns: 1, column_width: 0.0, left: 0.0, top: 48.0, scale };
+        let layout = Legend { labels, columns: 1, column_width: 0.0, left: 0.0, top: 48.0, scale };
         return (plot, legend, layout);
     }
     let longest = labels.iter().map(|label| label.chars().count()).max().unwrap_or(0);
@@ -148,12 +148,23 @@ pub fn split_legend<DB: DrawingBackend>(
     let strip = ((rows as f64 * LEGEND_ROW_HEIGHT + 8.0) * scale).round() as u32;
     let (plot, legend) = area.split_vertically(height.saturating_sub(strip));
     let top = LEGEND_ROW_HEIGHT / 2.0;
-    (plot, legend, LegendLayout { columns, column_width, left: MARGIN, top, scale })
+    (plot, legend, Legend { labels, columns, column_width, left: MARGIN, top, scale })
 }
 
-/// The placement of a legend's entries: in a column beside the plot, or in rows under it.
-#[derive(Clone, Copy, Debug)]
-pub struct LegendLayout {
+/// Shortens a series name to fit a legend entry.
+fn legend_label(name: &str) -> String {
+    let mut label: String = name.chars().take(12).collect();
+    if label.len() < name.len() {
+        label.push('…');
+    }
+    label
+}
+
+/// A chart's legend: the entries' labels, and their placement in a column beside the plot or
+/// in rows under it.
+#[derive(Clone, Debug)]
+pub struct Legend {
+    labels: Vec<String>,
     columns: usize,
     column_width: f64,
     left: f64,
@@ -161,14 +172,34 @@ pub struct LegendLayout {
     scale: f64,
 }
 
-impl LegendLayout {
+impl Legend {
     /// Returns the left edge and the middle line of entry `index`, in the legend area's
-    /// pixels. An entry draws its sample from there and its text LEGEND_SAMPLE_WIDTH further.
+    /// pixels.
     pub fn entry(&self, index: usize) -> (i32, i32) {
         let (row, column) = (index / self.columns, index % self.columns);
         let x = self.left + column as f64 * self.column_width;
         let y = self.top + row as f64 * LEGEND_ROW_HEIGHT;
         ((x * self.scale).round() as i32, (y * self.scale).round() as i32)
+    }
+
+    /// Draws every entry on `area`: `sample(index, entry)` draws the sample of entry `index`
+    /// from its left edge and middle line, and the label follows `text_offset` CSS pixels to
+    /// the right.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        text_offset: f64,
+        mut sample: impl FnMut(usize, (i32, i32)) -> Result<(), PlotError>,
+    ) -> Result<(), PlotError> {
+        let px = |size: f64| (size * self.scale).round() as i32;
+        let font = ("sans-serif", px(12.0).max(1) as u32).into_font().color(&BLACK);
+        for (index, label) in self.labels.iter().enumerate() {
+            let (left, y) = self.entry(index);
+            sample(index, (left, y))?;
+            let text_at = (left + px(text_offset), y - px(7.0));
+            area.draw(&Text::new(label.as_str(), text_at, font.clone()))?;
+        }
+        Ok(())
     }
 }
 
@@ -482,18 +513,18 @@ mod tests {
         assert_eq!(loss, ["1e-4", "0.01", "1"]);
     }
 
-    /// Splits an SVG area of `width` by `height` pixels at `scale` for the legend of `labels`.
-    fn legend_of(width: u32, height: u32, scale: f64, labels: &[String]) -> (u32, LegendLayout) {
+    /// Splits an SVG area of `width` by `height` pixels at `scale` for the legend of `names`.
+    fn legend_of(width: u32, height: u32, scale: f64, names: &[String]) -> (u32, Legend) {
         let mut svg = String::new();
         let area = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let (plot, _, layout) = split_legend(&area, scale, labels);
-        (plot.dim_in_pixel().1, layout)
+        let (plot, _, legend) = split_legend(&area, scale, names.iter().map(String::as_str));
+        (plot.dim_in_pixel().1, legend)
     }
 
     #[test]
     fn wide_chart_legend_is_a_column() {
-        let labels: Vec<String> = (1..=8).map(|run| format!("run {run}")).collect();
-        let (plot_height, layout) = legend_of(640, 400, 1.0, &labels);
+        let names: Vec<String> = (1..=8).map(|run| format!("run {run}")).collect();
+        let (plot_height, layout) = legend_of(640, 400, 1.0, &names);
         assert_eq!(plot_height, 400);
         assert_eq!(layout.entry(0), (0, 48));
         assert_eq!(layout.entry(7), (0, 48 + 7 * 20));
@@ -501,9 +532,9 @@ mod tests {
 
     #[test]
     fn narrow_chart_legend_goes_under() {
-        let labels: Vec<String> = (1..=8).map(|run| format!("run {run}")).collect();
+        let names: Vec<String> = (1..=8).map(|run| format!("run {run}")).collect();
         // 358 CSS px: entries of 32 + 5 * 7 + 12 = 79 px, four to a row, in two rows.
-        let (plot_height, layout) = legend_of(716, 600, 2.0, &labels);
+        let (plot_height, layout) = legend_of(716, 600, 2.0, &names);
         assert_eq!(plot_height, 600 - 2 * (2 * 20 + 8));
         assert_eq!(layout.entry(0), (20, 20));
         assert_eq!(layout.entry(3), (2 * (10 + 3 * 79), 20));

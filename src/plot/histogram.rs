@@ -1,7 +1,7 @@
 //! Histograms of one or two groups of values over shared bins. The first group's bars are
 //! filled and the second's are outlined, so they differ without colour.
 
-use super::axes::{split_legend, Axes, LegendLayout, LEGEND_SAMPLE_WIDTH};
+use super::axes::{split_legend, Axes, Legend};
 use super::{PlotError, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -76,9 +76,8 @@ pub fn draw_histogram<DB: DrawingBackend>(
     area.fill(&WHITE)?;
     let (edges, counts) = histogram.counts();
     let most = counts.iter().flatten().copied().max().unwrap_or(0).max(1);
-    let labels: Vec<String> =
-        histogram.groups.iter().map(|group| super::line::legend_label(&group.name)).collect();
-    let (plot_area, legend_area, legend) = split_legend(area, scale, &labels);
+    let names = histogram.groups.iter().map(|group| group.name.as_str());
+    let (plot_area, legend_area, legend) = split_legend(area, scale, names);
     let axes = Axes {
         title: &histogram.title,
         x_label: &histogram.x_label,
@@ -98,7 +97,7 @@ pub fn draw_histogram<DB: DrawingBackend>(
             });
         context.draw_series(bars)?;
     }
-    draw_legend(&legend_area, legend, &labels, scale)
+    draw_legend(&legend_area, &legend, scale)
 }
 
 /// Filled bars for the first group, outlined bars for the others.
@@ -114,19 +113,15 @@ fn group_style(index: usize, line_width: u32) -> ShapeStyle {
 /// Draws the legend: each group's bar sample, then its label.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    layout: LegendLayout,
-    labels: &[String],
+    legend: &Legend,
     scale: f64,
 ) -> Result<(), PlotError> {
     let px = |size: f64| (size * scale).round() as i32;
-    let font = ("sans-serif", px(12.0).max(1) as u32).into_font().color(&BLACK);
     let line_width = (1.5 * scale).round().max(1.0) as u32;
-    for (index, label) in labels.iter().enumerate() {
-        let (left, y) = layout.entry(index);
+    // The label starts 6 px after the bar sample's 20 px cell.
+    legend.draw(area, 26.0, |index, (left, y)| {
         let sample = [(left + px(4.0), y - px(6.0)), (left + px(20.0), y + px(6.0))];
         area.draw(&Rectangle::new(sample, group_style(index, line_width)))?;
-        let text_at = (left + px(LEGEND_SAMPLE_WIDTH - 6.0), y - px(7.0));
-        area.draw(&Text::new(label.as_str(), text_at, font.clone()))?;
-    }
-    Ok(())
+        Ok(())
+    })
 }

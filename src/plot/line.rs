@@ -3,8 +3,7 @@
 //! never hides a curve.
 
 use super::axes::{
-    limited, padded_range, split_legend, tick_label, Axes, Axis, Context, LegendLayout, TickFormat,
-    LEGEND_SAMPLE_WIDTH,
+    limited, padded_range, split_legend, tick_label, Axes, Axis, Context, Legend, TickFormat,
 };
 use super::{PlotError, PALETTE, REFERENCE};
 use plotters::coord::Shift;
@@ -96,9 +95,8 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     let y_range = limited(padded_range(all.map(|p| p.1)), chart.y_limits, chart.log_y);
 
     let right_series = secondary.map_or(&[][..], |axis| &axis.series[..]);
-    let labels: Vec<String> =
-        chart.series.iter().chain(right_series).map(|s| legend_label(&s.name)).collect();
-    let (plot_area, legend_area, legend) = split_legend(area, scale, &labels);
+    let names = chart.series.iter().chain(right_series).map(|series| series.name.as_str());
+    let (plot_area, legend_area, legend) = split_legend(area, scale, names);
     let axes = Axes {
         title: &chart.title,
         x_label: &chart.x_label,
@@ -113,7 +111,7 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         for (lines, look) in segments.iter().zip(&looks) {
             lines.iter().try_for_each(|line| draw_segment(&mut context, line, *look))?;
         }
-        return draw_legend(&legend_area, legend, &labels, &looks, scale);
+        return draw_legend(&legend_area, &legend, &looks, scale);
     };
 
     let y2_range = limited(padded_range(right.map(|p| p.1)), axis.y_limits, axis.log_y);
@@ -148,7 +146,7 @@ pub fn draw_line_chart<DB: DrawingBackend>(
             };
         }
     }
-    draw_legend(&legend_area, legend, &labels, &looks, scale)
+    draw_legend(&legend_area, &legend, &looks, scale)
 }
 
 /// Returns the look of every series, those of the left axis first: references in grey, the
@@ -224,15 +222,14 @@ fn draw_segment<DB: DrawingBackend>(
 /// Draws the legend: a line sample in each series' look, then its label.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    layout: LegendLayout,
-    labels: &[String],
+    legend: &Legend,
     looks: &[Look],
     scale: f64,
 ) -> Result<(), PlotError> {
     let px = |size: f64| (size * scale).round() as i32;
-    let font = ("sans-serif", px(12.0).max(1) as u32).into_font().color(&BLACK);
-    for (index, (label, look)) in labels.iter().zip(looks).enumerate() {
-        let (left, y) = layout.entry(index);
+    // The label starts 6 px after the 26 px line sample.
+    legend.draw(area, 32.0, |index, (left, y)| {
+        let look = looks[index];
         let (start, end) = ((left + px(2.0), y), (left + px(26.0), y));
         match look.dash {
             None => area.draw(&PathElement::new(vec![start, end], look.style))?,
@@ -246,19 +243,8 @@ fn draw_legend<DB: DrawingBackend>(
                 }
             }
         }
-        let text_at = (left + px(LEGEND_SAMPLE_WIDTH), y - px(7.0));
-        area.draw(&Text::new(label.as_str(), text_at, font.clone()))?;
-    }
-    Ok(())
-}
-
-/// Shortens a legend label to fit the legend column.
-pub(super) fn legend_label(name: &str) -> String {
-    let mut label: String = name.chars().take(12).collect();
-    if label.len() < name.len() {
-        label.push('…');
-    }
-    label
+        Ok(())
+    })
 }
 
 /// Splits `points` into runs of drawable points (finite, and positive on a log axis),

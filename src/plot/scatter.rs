@@ -2,7 +2,7 @@
 //! optionally joined in order. Drawing returns the pixel position of every point, so that a
 //! page can show a point's details under the pointer.
 
-use super::axes::{padded_range, split_legend, Axes, Context, LegendLayout, LEGEND_SAMPLE_WIDTH};
+use super::axes::{padded_range, split_legend, Axes, Context, Legend};
 use super::{PlotError, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -80,9 +80,8 @@ pub fn draw_scatter_chart<DB: DrawingBackend>(
     let x_range = padded_range(drawn().map(|p| p.0));
     let y_range = padded_range(drawn().map(|p| p.1));
 
-    let labels: Vec<String> =
-        chart.series.iter().map(|series| super::line::legend_label(&series.name)).collect();
-    let (plot_area, legend_area, legend) = split_legend(area, scale, &labels);
+    let names = chart.series.iter().map(|series| series.name.as_str());
+    let (plot_area, legend_area, legend) = split_legend(area, scale, names);
     let axes = Axes {
         title: &chart.title,
         x_label: &chart.x_label,
@@ -97,7 +96,7 @@ pub fn draw_scatter_chart<DB: DrawingBackend>(
         draw_series(&mut context, series.joined, points, index, scale)?;
         positions.push(points.iter().map(|p| p.map(|p| context.backend_coord(&p))).collect());
     }
-    draw_legend(&legend_area, legend, &labels, scale)?;
+    draw_legend(&legend_area, &legend, scale)?;
     Ok(positions)
 }
 
@@ -178,23 +177,17 @@ fn draw_marker<DB: DrawingBackend>(
 /// Draws the legend: each series' marker, then its label.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    layout: LegendLayout,
-    labels: &[String],
+    legend: &Legend,
     scale: f64,
 ) -> Result<(), PlotError> {
     let px = |size: f64| (size * scale).round() as i32;
-    let font = ("sans-serif", px(12.0).max(1) as u32).into_font().color(&BLACK);
     let (area_left, area_top) = area.get_base_pixel();
     let size = px(3.5).max(2);
-    for (index, label) in labels.iter().enumerate() {
+    // The label starts 6 px after the marker's 20 px cell.
+    legend.draw(area, 26.0, |index, (left, y)| {
         let (color, shape) = look(index);
-        let (left, y) = layout.entry(index);
-        let marker_at = (area_left + left + px(12.0), area_top + y);
-        draw_marker(area, shape, marker_at, size, color, scale)?;
-        let text_at = (left + px(LEGEND_SAMPLE_WIDTH - 6.0), y - px(7.0));
-        area.draw(&Text::new(label.as_str(), text_at, font.clone()))?;
-    }
-    Ok(())
+        draw_marker(area, shape, (area_left + left + px(12.0), area_top + y), size, color, scale)
+    })
 }
 
 #[cfg(test)]
