@@ -9,7 +9,14 @@ import { setTraining } from './core-load.js';
 const STOP_TIMEOUT_MS = 1000;
 
 // Message kinds that end a worker's run.
-const FINAL_KINDS = new Set(['done', 'stopped', 'error']);
+export const FINAL_KINDS = new Set(['done', 'stopped', 'error']);
+
+/** Starts a module worker (worker.js) and sends it the compiled wasm `module` to instantiate. */
+export function startTrainingWorker(module) {
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker.postMessage({ type: 'init', module });
+  return worker;
+}
 
 export class WorkerPool {
   /**
@@ -31,13 +38,12 @@ export class WorkerPool {
   }
 
   spawn(slot) {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const worker = startTrainingWorker(this.module);
     worker.addEventListener('message', (event) => this.receive(slot, event.data));
     worker.addEventListener('error', (event) => this.fail(slot, describeWorkerError(event)));
     worker.addEventListener('messageerror', () => {
       this.fail(slot, 'A message from a training worker could not be deserialized.');
     });
-    worker.postMessage({ type: 'init', module: this.module });
     Object.assign(slot, { worker, runId: null, model: null, broken: false, keptTrainer: null });
     setTraining(slot, false);
     return slot;
@@ -193,7 +199,8 @@ function release(slot) {
   }
 }
 
-function describeWorkerError(event) {
+/** Returns the message of a worker's error event, which it marks as handled. */
+export function describeWorkerError(event) {
   event.preventDefault();
   if (event.message) {
     return `A training worker failed: ${event.message}`;

@@ -6,6 +6,7 @@
 // experiment (fit, PCA, gradient norm, minimal ratio). A Train anywhere ends the warm-up at once.
 
 import { trainingStarted, whenTrainingStarts } from './core-load.js';
+import { FINAL_KINDS, describeWorkerError, startTrainingWorker } from './pool.js';
 
 // The warm-up waits this long after the page has loaded, then for an idle moment.
 const DELAY_MS = 1000;
@@ -22,24 +23,24 @@ function warmUp(module) {
   if (trainingStarted()) {
     return;
   }
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const worker = startTrainingWorker(module);
   const end = () => worker.terminate();
   whenTrainingStarts(end);
+  const warn = (reason) => {
+    console.warn(`The warm-up failed, so the first Train starts slower: ${reason}`);
+  };
   worker.addEventListener('message', (event) => {
     if (event.data.kind === 'error') {
-      const reason = event.data.message;
-      console.warn(`The warm-up run failed, so the first Train starts slower: ${reason}`);
+      warn(event.data.message);
     }
-    if (['done', 'stopped', 'error'].includes(event.data.kind)) {
+    if (FINAL_KINDS.has(event.data.kind)) {
       end();
     }
   });
   worker.addEventListener('error', (event) => {
-    event.preventDefault();
-    console.warn(`The warm-up worker failed, so the first Train starts slower: ${event.message}`);
+    warn(describeWorkerError(event));
     end();
   });
-  worker.postMessage({ type: 'init', module });
   // An empty config selects the PCA experiment's default settings.
   worker.postMessage({ type: 'start', experiment: 'pca', runId: 0, model: 0, config: {} });
 }
