@@ -321,12 +321,14 @@ export class UrlState {
         binding.element.addEventListener('submit', done, { once: true });
       }
     }
-    if (autostart && notices.length > 0) {
+    // A note that the link changed a training form is no problem with the link.
+    const problems = notices.filter((entry) => entry.kind !== 'changed-during-run');
+    if (autostart && problems.length > 0) {
       notices.push({ kind: 'autostart-skipped' });
     }
     this.notice.show(notices);
     this.write();
-    return { tab, section, autostart: autostart && notices.length === 0, notices };
+    return { tab, section, autostart: autostart && problems.length === 0, notices };
   }
 
   /**
