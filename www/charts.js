@@ -132,11 +132,12 @@ export class ChartView {
    * as series and their values as points.
    */
   recordDrawnSeries(chart, drawMs) {
-    const models = (chart.series ?? chart.groups).filter((series) => !series.reference);
-    const sizeOf = (series) => (series.points ?? series.values).length;
-    const withPoints = models.filter((series) => sizeOf(series) > 0);
-    const points = models.reduce((sum, series) => sum + sizeOf(series), 0);
-    this.canvas.dataset.legend = (chart.series ?? chart.groups).map((s) => s.name).join('|');
+    const series = chart.series ?? chart.groups;
+    const models = series.filter((entry) => !entry.reference);
+    const sizeOf = (entry) => (entry.points ?? entry.values).length;
+    const withPoints = models.filter((entry) => sizeOf(entry) > 0);
+    const points = models.reduce((sum, entry) => sum + sizeOf(entry), 0);
+    this.canvas.dataset.legend = series.map((entry) => entry.name).join('|');
     this.canvas.dataset.modelSeries = String(withPoints.length);
     this.canvas.dataset.modelPoints = String(points);
     this.canvas.dataset.drawCount = String(Number(this.canvas.dataset.drawCount ?? 0) + 1);

@@ -4,7 +4,7 @@
 
 const training = new Set();
 let started = false;
-// Called once, when the first worker starts training.
+// Callbacks to call once, when the first worker starts training.
 const firstStartCallbacks = [];
 
 /** Records whether the worker of `slot` is training a model. */

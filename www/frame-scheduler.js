@@ -21,10 +21,9 @@ export function frameIntervalMs() {
  * Runs requested callbacks in animation frames, each once per frame. A callback may wait: a
  * throttled request until frameIntervalMs() after the last frame, so that progress streaming
  * in renders about 10 times a second (4 while the cores are busy), and a request with
- * `notBefore` until that
- * time, as a chart does between redraws. A plain request, such as a run's start or end, runs in
- * the next frame together with every waiting callback, so the page never shows a finished run
- * beside a chart that has not caught up.
+ * `notBefore` until that time, as a chart does between redraws. A plain request, such as a
+ * run's start or end, runs in the next frame together with every waiting callback, so the page
+ * never shows a finished run beside a chart that has not caught up.
  */
 export class FrameScheduler {
   constructor() {

@@ -321,7 +321,7 @@ export class UrlState {
         binding.element.addEventListener('submit', done, { once: true });
       }
     }
-    // A note that the link changed a training form is no problem with the link.
+    // A note that the link changed a training form is not a problem with the link.
     const problems = notices.filter((entry) => entry.kind !== 'changed-during-run');
     if (autostart && problems.length > 0) {
       notices.push({ kind: 'autostart-skipped' });

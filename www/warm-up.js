@@ -1,7 +1,7 @@
 // A throwaway training run while the page is idle. V8 first runs each wasm function from a
 // quick baseline compile, and compiles it again with its optimizing compiler only once it is
 // hot. In Chromium 156 a page's first PCA run took about twice as long as later ones. The
-// optimized code belongs to the compiled module, which every worker of the page shares, so one
+// optimized code belongs to the compiled module, which every worker of the page shares. So one
 // PCA run in a worker of its own, before any Train, speeds up the first runs of every MLP
 // experiment (fit, PCA, gradient norm, minimal ratio). A Train anywhere ends the warm-up at once.
 

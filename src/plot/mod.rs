@@ -14,10 +14,10 @@ pub use scatter::{draw_scatter_chart, ScatterChart, ScatterSeries};
 
 use plotters::style::RGBColor;
 
-/// Colours of the models' series: six of the Okabe-Ito palette, which stays distinct under
-/// the common forms of colour blindness, then a dark wine and an olive, so that the 8 runs of
-/// the PCA experiment each have a colour of their own. Okabe-Ito's black is the reference
-/// series' and its yellow is too pale on white.
+/// Colours of the models' series. The first six come from the Okabe-Ito palette, which stays
+/// distinct under the common forms of colour blindness. A dark wine and an olive follow, so
+/// that the 8 runs of the PCA experiment each have a colour of their own. Okabe-Ito's black is
+/// the reference series' colour and its yellow is too pale on white.
 pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),

@@ -61,6 +61,17 @@ beforeEach(() => {
 
 const render = (name) => () => renders.push(`${name}@${browser.now}`);
 
+/** Returns a progress callback after its first request has rendered, at 16 ms. */
+function firstProgress() {
+  const progress = render('progress');
+  scheduler.request(progress, { throttled: true });
+  advanceTo(16);
+  return progress;
+}
+
+/** Returns true when every two neighbouring `times` are at least `ms` apart. */
+const spacedBy = (times, ms) => times.slice(1).every((time, i) => time - times[i] >= ms);
+
 test('first progress renders at once', () => {
   scheduler.request(render('progress'), { throttled: true });
   advanceTo(16);
@@ -68,13 +79,11 @@ test('first progress renders at once', () => {
 });
 
 test('streamed progress renders per interval', () => {
-  const progress = render('progress');
-  scheduler.request(progress, { throttled: true });
-  advanceTo(16);
+  const progress = firstProgress();
   // The clock moves in steps of 10 ms, so a frame due at 116 runs at 120.
   const times = streamProgress(progress, 20, 300);
   assert.deepEqual(times, [16, 120, 220]);
-  assert.ok(times.slice(1).every((t, i) => t - times[i] >= MIN_FRAME_INTERVAL_MS));
+  assert.ok(spacedBy(times, MIN_FRAME_INTERVAL_MS));
 });
 
 test('busy cores slow progress', (t) => {
@@ -82,12 +91,10 @@ test('busy cores slow progress', (t) => {
   const slot = {};
   setTraining(slot, true);
   t.after(() => setTraining(slot, false));
-  const progress = render('progress');
-  scheduler.request(progress, { throttled: true });
-  advanceTo(16);
+  const progress = firstProgress();
   const times = streamProgress(progress, 20, 600);
   assert.deepEqual(times, [16, 270, 520]);
-  assert.ok(times.slice(1).every((time, i) => time - times[i] >= BUSY_FRAME_INTERVAL_MS));
+  assert.ok(spacedBy(times, BUSY_FRAME_INTERVAL_MS));
   setTraining(slot, false);
   renders.length = 0;
   assert.deepEqual(streamProgress(progress, 610, 830), [620, 720, 820]);
