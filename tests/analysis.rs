@@ -1,6 +1,7 @@
 //! The f64 analysis against references: Hessians known in closed form, finite differences,
 //! and PCA of data built with known principal directions.
 
+use gradlab::analysis::lanczos::largest_eigenpairs;
 use gradlab::analysis::pca::Pca;
 use gradlab::analysis::{CriticalSearch, SearchState, Spectrum, SquaredError};
 use gradlab::model::mlp::Activation;
@@ -233,4 +234,97 @@ fn pca_of_two_vectors_has_one_component() {
     assert!((pca.explained()[0] - 1.0).abs() < 1e-12, "{:?}", pca.explained());
     let projected = pca.project(&rows[0]);
     assert_eq!(projected.len(), 1);
+}
+
+/// Returns `matrix · v` as the operator that largest_eigenpairs takes.
+fn product_of(matrix: &DMatrix<f64>) -> impl FnMut(&[f64], &mut [f64]) + '_ {
+    move |v, out| {
+        let product = matrix * DVector::from_column_slice(v);
+        out.copy_from_slice(product.as_slice());
+    }
+}
+
+/// Checks the three largest eigenpairs of `matrix` against nalgebra's full decomposition:
+/// values to 1e-10 of the largest, and vectors to 1e-8 in |cos| where the next value differs by
+/// more than 1e-3 of the largest, since closer values leave the direction ill-determined.
+fn assert_largest_pairs(matrix: &DMatrix<f64>) {
+    let reference = matrix.clone().symmetric_eigen();
+    let mut order: Vec<usize> = (0..matrix.nrows()).collect();
+    order.sort_by(|&a, &b| reference.eigenvalues[b].total_cmp(&reference.eigenvalues[a]));
+    let largest = reference.eigenvalues[order[0]];
+    let pairs = largest_eigenpairs(matrix.nrows(), 3, product_of(matrix));
+    assert_eq!(pairs.values.len(), 3.min(matrix.nrows()));
+    for (k, (&value, vector)) in pairs.values.iter().zip(&pairs.vectors).enumerate() {
+        let expected = reference.eigenvalues[order[k]];
+        assert!((value - expected).abs() < 1e-10 * largest, "value {k}: {value} vs {expected}");
+        let next = order.get(k + 1).map_or(0.0, |&i| reference.eigenvalues[i]);
+        if expected - next > 1e-3 * largest {
+            let column = reference.eigenvectors.column(order[k]);
+            let cosine: f64 = vector.iter().zip(column.iter()).map(|(a, b)| a * b).sum();
+            assert!((cosine.abs() - 1.0).abs() < 1e-8, "vector {k} has cosine {cosine}");
+        }
+    }
+}
+
+#[test]
+fn lanczos_matches_a_full_decomposition() {
+    let mut rng = Rng::new(21);
+    for (size, rank) in [(1, 1), (3, 3), (40, 40), (60, 7), (200, 150)] {
+        let factor = random_matrix(size, rank, &mut rng);
+        assert_largest_pairs(&(&factor * factor.transpose()));
+    }
+}
+
+/// Eigenvalues 10, 9.99999 and 9.9 on top of a tail of small ones, in a random basis.
+#[test]
+fn lanczos_separates_close_eigenvalues() {
+    let mut rng = Rng::new(22);
+    let (rotation, _) = random_matrix(50, 50, &mut rng).qr().unpack();
+    let values = DVector::from_fn(50, |i, _| match i {
+        0 => 10.0,
+        1 => 9.99999,
+        2 => 9.9,
+        _ => 1.0 / i as f64,
+    });
+    assert_largest_pairs(&(&rotation * DMatrix::from_diagonal(&values) * rotation.transpose()));
+}
+
+#[test]
+fn lanczos_of_zero_and_rank_one_operators() {
+    let zero = largest_eigenpairs(5, 2, |_, out| out.fill(0.0));
+    assert!(zero.values.iter().all(|&value| value == 0.0), "{:?}", zero.values);
+    let u = DVector::from_column_slice(&[1.0, 2.0, 2.0]) / 3.0;
+    let rank_one = &u * u.transpose() * 4.0;
+    let pairs = largest_eigenpairs(3, 2, product_of(&rank_one));
+    assert!((pairs.values[0] - 4.0).abs() < 1e-12, "{:?}", pairs.values);
+    assert!(pairs.values.get(1).is_none_or(|value| value.abs() < 1e-12), "{:?}", pairs.values);
+}
+
+/// Four vectors in ten dimensions, `mean ± σ1·u1 ± σ2·u2`: fewer vectors than dimensions, so
+/// the PCA works from their Gram operator. Its directions are the `u`.
+#[test]
+fn pca_of_few_long_vectors_recovers_known_directions() {
+    let (rotation, _) =
+        DMatrix::<f64>::from_fn(10, 10, |i, j| ((i * 10 + j) as f64 * 0.61).cos()).qr().unpack();
+    let sigmas = [2.0, 0.7];
+    let rows: Vec<Vec<f64>> = (0..4)
+        .map(|pattern| {
+            let signs = [0, 1].map(|bit| if pattern >> bit & 1 == 1 { 1.0 } else { -1.0 });
+            (0..10)
+                .map(|j| {
+                    0.3 * j as f64
+                        + (0..2).map(|k| signs[k] * sigmas[k] * rotation[(j, k)]).sum::<f64>()
+                })
+                .collect()
+        })
+        .collect();
+
+    let pca = Pca::fit(&rows, 2).expect("four vectors of ten numbers");
+    for k in 0..2 {
+        let expected_variance = sigmas[k] * sigmas[k] * 4.0 / 3.0;
+        assert!((pca.variances[k] - expected_variance).abs() < 1e-10 * expected_variance);
+        let cosine: f64 = (0..10).map(|j| pca.components[k][j] * rotation[(j, k)]).sum();
+        assert!((cosine.abs() - 1.0).abs() < 1e-10, "component {k} has cosine {cosine}");
+    }
+    assert!((pca.explained().iter().sum::<f64>() - 1.0).abs() < 1e-12);
 }

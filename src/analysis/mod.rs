@@ -3,6 +3,7 @@
 
 pub mod critical;
 pub mod dense;
+pub mod lanczos;
 pub mod pca;
 pub mod spectrum;
 

@@ -1,7 +1,7 @@
-//! Principal component analysis by the symmetric eigen-decomposition of the centred data's
-//! Gram or covariance matrix, whichever is smaller.
+//! Principal component analysis from the largest eigenpairs of the centred data's Gram or
+//! covariance operator, whichever is smaller.
 
-use nalgebra::{DMatrix, SymmetricEigen};
+use super::lanczos::{dot, largest_eigenpairs};
 use std::fmt;
 
 /// The leading principal components of a set of vectors.
@@ -66,34 +66,35 @@ impl Pca {
 
         let mean: Vec<f64> =
             (0..dimension).map(|j| rows.iter().map(|row| row[j]).sum::<f64>() / n as f64).collect();
-        let centred = DMatrix::from_fn(n, dimension, |i, j| rows[i][j] - mean[j]);
+        let centred: Vec<Vec<f64>> =
+            rows.iter().map(|row| row.iter().zip(&mean).map(|(x, m)| x - m).collect()).collect();
         let scale = (n - 1) as f64;
-        let total_variance = centred.norm_squared() / scale;
+        let total_variance = centred.iter().map(|row| dot(row, row)).sum::<f64>() / scale;
 
         // The eigenvectors of the smaller of X Xᵀ and Xᵀ X give the principal directions, and
         // their eigenvalues the variances times n - 1.
         let by_rows = n <= dimension;
-        let gram =
-            if by_rows { &centred * centred.transpose() } else { centred.transpose() * &centred };
-        let eigen = SymmetricEigen::new(gram);
-        let mut order: Vec<usize> = (0..eigen.eigenvalues.len()).collect();
-        order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
-        let largest = eigen.eigenvalues.amax();
+        let pairs = if by_rows {
+            largest_eigenpairs(n, count, |v, out| gram_product(&centred, v, out))
+        } else {
+            largest_eigenpairs(dimension, count, |v, out| covariance_product(&centred, v, out))
+        };
+        let largest = pairs.values.first().copied().unwrap_or(0.0);
         // Directions with no variance beyond rounding are not components.
-        order.retain(|&k| eigen.eigenvalues[k] > largest * 1e-12 * n.max(dimension) as f64);
-        order.truncate(count);
-
-        let components = order
+        let significant = pairs
+            .values
             .iter()
-            .map(|&k| {
-                let vector = eigen.eigenvectors.column(k);
+            .take_while(|&&value| value > largest * 1e-12 * n.max(dimension) as f64);
+        let variances: Vec<f64> = significant.map(|value| value / scale).collect();
+        let components = pairs.vectors[..variances.len()]
+            .iter()
+            .map(|vector| {
                 let direction =
-                    if by_rows { centred.transpose() * vector } else { vector.into_owned() };
-                let length = direction.norm();
+                    if by_rows { combine_rows(&centred, vector) } else { vector.clone() };
+                let length = dot(&direction, &direction).sqrt();
                 oriented(direction.iter().map(|v| v / length))
             })
             .collect();
-        let variances = order.iter().map(|&k| eigen.eigenvalues[k] / scale).collect();
         Ok(Self { mean, components, variances, total_variance })
     }
 
@@ -126,6 +127,32 @@ impl Pca {
 
 /// Collects a direction, flipped if needed so that its largest-magnitude coordinate is
 /// positive.
+/// Writes `X Xᵀ v` into `out`, for the rows of `X`.
+fn gram_product(rows: &[Vec<f64>], v: &[f64], out: &mut [f64]) {
+    let combined = combine_rows(rows, v);
+    for (out, row) in out.iter_mut().zip(rows) {
+        *out = dot(row, &combined);
+    }
+}
+
+/// Writes `Xᵀ X v` into `out`, for the rows of `X`.
+fn covariance_product(rows: &[Vec<f64>], v: &[f64], out: &mut [f64]) {
+    out.fill(0.0);
+    for row in rows {
+        let along = dot(row, v);
+        out.iter_mut().zip(row).for_each(|(out, x)| *out += along * x);
+    }
+}
+
+/// Returns `Xᵀ w`, the rows of `X` summed with the weights `w`.
+fn combine_rows(rows: &[Vec<f64>], weights: &[f64]) -> Vec<f64> {
+    let mut sum = vec![0.0; rows[0].len()];
+    for (row, &weight) in rows.iter().zip(weights) {
+        sum.iter_mut().zip(row).for_each(|(sum, x)| *sum += weight * x);
+    }
+    sum
+}
+
 fn oriented(values: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut direction: Vec<f64> = values.collect();
     let largest = direction.iter().copied().fold(
