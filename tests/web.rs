@@ -4,8 +4,8 @@
 
 use gradlab::data::mnist::{to_idx_gz, Digits, PIXELS};
 use gradlab::web::{
-    draw_histogram_on, draw_line_chart_on, draw_scatter_chart_on, project_paths, FitTrainer,
-    GeneralizationTrainer, Interpolation, MinRatioTrainer, MnistFiles, PathTrainer,
+    draw_histogram_on, draw_line_chart_on, draw_scatter_chart_on, FitTrainer,
+    GeneralizationTrainer, Interpolation, MinRatioTrainer, MnistFiles, PathProjector, PathTrainer,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::JsCast;
@@ -129,15 +129,26 @@ fn histogram_draws_bars() {
 #[wasm_bindgen_test]
 fn optimization_trainers_run_in_browser() {
     let config = json!({ "epochs": 2, "runs": 2, "record_every": 1, "points": 50 }).to_string();
-    let mut records = Vec::new();
+    let mut projector = PathProjector::new(&config).unwrap();
+    // The deep model has 571 parameters, 10 of them in its first layer.
+    assert_eq!(projector.record_length(), 581);
     for run in 0..2 {
         let mut trainer = PathTrainer::new(&config, run).unwrap();
         let chunk: Value = serde_json::from_str(&trainer.advance(1000)).unwrap();
-        records.extend(chunk["records"].as_array().unwrap().iter().cloned());
+        let vectors = trainer.take_vectors();
+        let records = chunk["records"].as_array().unwrap();
+        assert_eq!(vectors.len(), records.len() * 581);
+        assert!(trainer.take_vectors().is_empty());
+        for (record, vectors) in records.iter().zip(vectors.chunks(581)) {
+            let field = |name: &str| record[name].as_u64().unwrap() as usize;
+            let loss = record["loss"].as_f64().unwrap();
+            projector.add(field("run"), field("epoch"), loss, vectors).unwrap();
+        }
     }
-    let projection: Value =
-        serde_json::from_str(&project_paths(&Value::from(records).to_string()).unwrap()).unwrap();
+    assert_eq!(projector.count(), 6);
+    let projection: Value = serde_json::from_str(&projector.project().unwrap()).unwrap();
     assert_eq!(projection["whole"]["points"].as_array().unwrap().len(), 6);
+    assert!(projector.add(0, 3, 0.5, &[0.0; 580]).is_err());
 
     let config = json!({ "runs": 1, "epochs": 20, "search_steps": 3 }).to_string();
     let mut trainer = MinRatioTrainer::new(&config, 0).unwrap();

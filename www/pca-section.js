@@ -86,8 +86,8 @@ export class PcaSection extends OptimizationSection {
 
   prepareRun(run) {
     Object.assign(run, {
-      // Each record as JSON text, so a projection joins them instead of serializing them again.
-      recordTexts: [],
+      // The records received, kept in the page's wasm memory once the first one arrives.
+      projector: null,
       projection: null,
       projectionText: null,
       projectionError: null,
@@ -130,13 +130,45 @@ export class PcaSection extends OptimizationSection {
     if (status.state === 'diverged') {
       item.divergedAt = `epoch ${formatInteger(status.epoch)}`;
     }
-    // A loss that is not finite arrives as null and cannot be projected.
-    const finite = chunk.records.filter((record) => Number.isFinite(record.loss));
-    run.recordTexts.push(...finite.map((record) => JSON.stringify(record)));
+    const added = this.addRecords(run, chunk);
     run.rate.add(performance.now(), sumOf(run.items, 'step'));
-    if (finite.length > 0) {
+    if (added > 0) {
       this.scheduleProjection(run);
     }
+  }
+
+  /**
+   * Adds the records of `chunk` to the run's projector, each with its slice of the chunk's
+   * parameters, and returns how many it added. A loss that is not finite arrives as null, and
+   * its record cannot be projected.
+   */
+  addRecords(run, chunk) {
+    const finite = chunk.records.filter((record) => Number.isFinite(record.loss));
+    if (finite.length === 0) {
+      return 0;
+    }
+    run.projector ??= this.newProjector(run);
+    const length = run.projector.recordLength;
+    chunk.records.forEach((record, index) => {
+      if (Number.isFinite(record.loss)) {
+        const vectors = chunk.vectors.subarray(index * length, (index + 1) * length);
+        run.projector.add(record.run, record.epoch, record.loss, vectors);
+      }
+    });
+    return finite.length;
+  }
+
+  /**
+   * Returns a projector for a live run's records. Only the newest live run adds records, so
+   * the one before is freed: its wasm memory would otherwise stay until the page closes.
+   */
+  newProjector(run) {
+    if (this.projectingRun) {
+      this.projectingRun.projector.free();
+      this.projectingRun.projector = null;
+    }
+    this.projectingRun = run;
+    return new this.bindings.PathProjector(JSON.stringify(run.config));
   }
 
   scheduleProjection(run) {
@@ -160,13 +192,13 @@ export class PcaSection extends OptimizationSection {
 
   /** Projects every record of `run` received so far, if there are new ones. */
   project(run) {
-    const count = run.recordTexts.length;
+    const count = run.projector?.count ?? 0;
     if (run !== this.run || count < 2 || count === run.projectedCount) {
       return;
     }
     const startedAt = performance.now();
     try {
-      run.projectionText = this.bindings.projectPaths(`[${run.recordTexts.join(',')}]`);
+      run.projectionText = run.projector.project();
       run.projection = JSON.parse(run.projectionText);
       run.projectionError = null;
     } catch (error) {

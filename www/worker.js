@@ -34,7 +34,8 @@
 //             loss] pairs), evaluations ({epoch, train_loss, test_loss, test_accuracy} of the
 //             epochs that ended), state, divergedStep
 //             pca, gradnorm, minratio and the generalization experiments: chunk, the
-//             trainer's advance() result as it is
+//             trainer's advance() result as it is; a pca chunk also has vectors, a
+//             Float32Array of its records' parameters (takeVectors())
 //             interpolation: chunk {point, index, count}, point being evaluate()'s result at
 //             alpha number index (from 0) of count
 //   series    fit only: predictions, a Float32Array on the fitTargetCurve grid
@@ -276,13 +277,13 @@ async function trainOptimization(run) {
   let unsent = null;
   let postedAt = -Infinity;
   const send = () => {
-    post(run, 'progress', { chunk: unsent });
+    post(run, 'progress', { chunk: unsent }, unsent.vectors ? [unsent.vectors.buffer] : []);
     unsent = null;
     postedAt = performance.now();
   };
   while (!run.stopRequested) {
     const startedAt = performance.now();
-    const chunk = JSON.parse(run.trainer.advance(chunkSteps));
+    const chunk = advanceOptimization(run, chunkSteps);
     chunkSteps = nextChunkSteps(chunkSteps, performance.now() - startedAt);
     unsent = unsent ? joinChunks(unsent, chunk) : chunk;
     const ended = chunk.phase ? chunk.phase === 'finished' : chunk.status.state !== 'running';
@@ -304,12 +305,31 @@ async function trainOptimization(run) {
 }
 
 /**
+ * Takes up to `steps` optimizer steps of an optimization experiment and returns the chunk. A
+ * PCA chunk carries its records' parameters in `vectors`, a Float32Array that the message
+ * transfers, because as JSON text they would cost both threads a parse.
+ */
+function advanceOptimization(run, steps) {
+  const chunk = JSON.parse(run.trainer.advance(steps));
+  if (run.trainer instanceof PathTrainer) {
+    chunk.vectors = run.trainer.takeVectors();
+  }
+  return chunk;
+}
+
+/**
  * Joins two chunks of a JOINED_EXPERIMENTS run into one that the page reads as both in turn.
- * It has the newer chunk's counters and status and the records of both. Its loss is the newer
- * one, or the older where the newer is null, because the page keeps its last loss on a null.
+ * It has the newer chunk's counters and status and the records and vectors of both. Its loss
+ * is the newer one, or the older where the newer is null, because the page keeps its last loss
+ * on a null.
  */
 function joinChunks(older, newer) {
   const joined = { ...newer, records: [...older.records, ...newer.records] };
+  if (older.vectors) {
+    joined.vectors = new Float32Array(older.vectors.length + newer.vectors.length);
+    joined.vectors.set(older.vectors);
+    joined.vectors.set(newer.vectors, older.vectors.length);
+  }
   if (newer.loss === null) {
     joined.loss = older.loss;
   }

@@ -94,6 +94,13 @@ impl PathConfig {
         to_result(errors)
     }
 
+    /// Returns the lengths of a record's two vectors: every parameter of the model, and the
+    /// first layer's weight and bias.
+    pub fn record_lengths(&self) -> (usize, usize) {
+        let widths = self.model.widths;
+        (self.model.parameter_count(), (widths[0] + 1) * widths[1])
+    }
+
     /// Returns the vectors one run records: the start, every `record_every` epochs, and the
     /// last epoch.
     pub fn records_per_run(&self) -> usize {
@@ -123,8 +130,9 @@ fn default_model() -> MlpSpec {
     MlpSpec::fit_model("deep").expect("deep is one of the fit models")
 }
 
-/// The parameters of one run at one epoch.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// The parameters of one run at one epoch. Its JSON has the run, the epoch and the loss only,
+/// because the parameters reach the page as numbers, not as text.
+#[derive(Clone, Debug, Serialize)]
 pub struct PathRecord {
     /// The run, from 0.
     pub run: usize,
@@ -133,8 +141,10 @@ pub struct PathRecord {
     /// Mean squared error over all samples at these parameters.
     pub loss: f64,
     /// Every parameter, in the order of [`Mlp::flat_parameters`].
+    #[serde(skip)]
     pub whole: Vec<f32>,
     /// The first layer's weight and bias.
+    #[serde(skip)]
     pub first_layer: Vec<f32>,
 }
 

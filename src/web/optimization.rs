@@ -63,6 +63,8 @@ pub fn validate_optimization_config(experiment: &str, config_json: &str) -> Stri
 #[wasm_bindgen]
 pub struct PathTrainer {
     run: PathRun,
+    // The parameters of the records returned since the last take_vectors call.
+    vectors: Vec<f32>,
 }
 
 #[wasm_bindgen]
@@ -73,26 +75,90 @@ impl PathTrainer {
         let config = parse_settings(config_json, PathConfig::from_json)
             .map_err(|errors| JsError::new(&describe(&errors)))?;
         let run = PathRun::new(&config, run).map_err(|errors| JsError::new(&describe(&errors)))?;
-        Ok(PathTrainer { run })
+        Ok(PathTrainer { run, vectors: Vec::new() })
     }
 
     /// Takes up to `max_steps` optimizer steps and returns the chunk as JSON: `run`, `epoch`,
-    /// `epochs`, `step`, `steps`, `loss`, `records` (each `{run, epoch, loss, whole,
-    /// first_layer}`) and `status`.
+    /// `epochs`, `step`, `steps`, `loss`, `records` (each `{run, epoch, loss}`) and `status`.
+    /// The records' parameters wait for [`Self::take_vectors`].
     pub fn advance(&mut self, max_steps: usize) -> String {
-        serde_json::to_string(&self.run.advance(max_steps)).expect("chunks serialize")
+        let chunk = self.run.advance(max_steps);
+        for record in &chunk.records {
+            self.vectors.extend(&record.whole);
+            self.vectors.extend(&record.first_layer);
+        }
+        serde_json::to_string(&chunk).expect("chunks serialize")
+    }
+
+    /// Returns the parameters of every record that `advance` returned since the last call, in
+    /// their order: each record's whole vector, then its first layer's.
+    #[wasm_bindgen(js_name = takeVectors)]
+    pub fn take_vectors(&mut self) -> Vec<f32> {
+        std::mem::take(&mut self.vectors)
     }
 }
 
-/// Projects the records of all runs, given as a JSON array, onto their first two principal
-/// components and returns `{whole, first_layer}`, each `{explained, points}`.
-#[wasm_bindgen(js_name = projectPaths)]
-pub fn project_paths(records_json: &str) -> Result<String, JsError> {
-    let records: Vec<PathRecord> = serde_json::from_str(records_json)
-        .map_err(|error| JsError::new(&format!("invalid records JSON: {error}")))?;
-    let projection =
-        path::project_paths(&records).map_err(|error| JsError::new(&error.to_string()))?;
-    Ok(serde_json::to_string(&projection).expect("projections serialize"))
+/// The records of all runs of one PCA experiment, kept in the page's wasm memory so that each
+/// projection reads them without parsing.
+#[wasm_bindgen]
+pub struct PathProjector {
+    lengths: (usize, usize),
+    records: Vec<PathRecord>,
+}
+
+#[wasm_bindgen]
+impl PathProjector {
+    /// Starts an empty set of records for the settings in `config_json`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<PathProjector, JsError> {
+        let config = parse_settings(config_json, PathConfig::from_json)
+            .map_err(|errors| JsError::new(&describe(&errors)))?;
+        Ok(PathProjector { lengths: config.record_lengths(), records: Vec::new() })
+    }
+
+    /// Returns the number of parameters of one record: its whole vector and its first layer's.
+    #[wasm_bindgen(getter = recordLength)]
+    pub fn record_length(&self) -> usize {
+        self.lengths.0 + self.lengths.1
+    }
+
+    /// Returns the number of records added.
+    #[wasm_bindgen(getter)]
+    pub fn count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Adds the record of `run` at `epoch` with its `loss`. Its `vectors` are the whole vector
+    /// followed by the first layer's, as [`PathTrainer::take_vectors`] returns them.
+    pub fn add(
+        &mut self,
+        run: usize,
+        epoch: usize,
+        loss: f64,
+        vectors: &[f32],
+    ) -> Result<(), JsError> {
+        let (whole, first_layer) = self.lengths;
+        if vectors.len() != whole + first_layer {
+            return Err(JsError::new(&format!(
+                "a record of run {run} at epoch {epoch} has {} parameters; the model has {whole} \
+                 and its first layer {first_layer}, {} together",
+                vectors.len(),
+                whole + first_layer
+            )));
+        }
+        let (whole, first_layer) = vectors.split_at(whole);
+        let (whole, first_layer) = (whole.to_vec(), first_layer.to_vec());
+        self.records.push(PathRecord { run, epoch, loss, whole, first_layer });
+        Ok(())
+    }
+
+    /// Projects every record added onto the first two principal components and returns
+    /// `{whole, first_layer}`, each `{explained, points}`.
+    pub fn project(&self) -> Result<String, JsError> {
+        let projection =
+            path::project_paths(&self.records).map_err(|error| JsError::new(&error.to_string()))?;
+        Ok(serde_json::to_string(&projection).expect("projections serialize"))
+    }
 }
 
 /// Builds the scatter chart of one projection, `whole` or `first_layer`, from the JSON that
