@@ -337,7 +337,9 @@ export class OptimizationSection {
       this.finishRun(run);
     }
     this.keeper?.changed(run);
-    this.renderSoon({ throttled: message.kind === 'progress' });
+    // One model's end renders with the next progress too, because with 8 runs on 2 workers
+    // each end drew a frame of its own. The end of the whole run, in finishRun, does not wait.
+    this.renderSoon({ throttled: run.phase === 'running' });
   }
 
   reportWorkerFailure(text) {
