@@ -90,7 +90,12 @@ import { TABS } from './url-hash.js';
 import { UrlNotice } from './url-notice.js';
 import { UrlState, bindPage } from './url-state.js';
 import { loadWasm } from './wasm.js';
+import { startSpareWorkers } from './pool.js';
 import { warmUpWhenIdle } from './warm-up.js';
+
+// Spare workers start as the page loads, one per logical core up to this many, so that the
+// first Train does not wait for its workers to load.
+const MAX_SPARE_WORKERS = 4;
 
 function showLoadError(error) {
   console.error(error);
@@ -176,6 +181,7 @@ async function boot() {
     });
   }
   restoreFromUrl(urlState);
+  startSpareWorkers(module, Math.min(navigator.hardwareConcurrency || 1, MAX_SPARE_WORKERS));
   warmUpWhenIdle(module);
 }
 

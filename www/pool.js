@@ -11,11 +11,56 @@ const STOP_TIMEOUT_MS = 1000;
 // Message kinds that end a worker's run.
 export const FINAL_KINDS = new Set(['done', 'stopped', 'error']);
 
+// Workers started before any Train needs them, each with its own instance of the module, so
+// that the first Train does not wait for its workers to load. Each keeps the listeners that
+// remove it when it fails while spare.
+const spares = [];
+
 /** Starts a module worker (worker.js) and sends it the compiled wasm `module` to instantiate. */
-export function startTrainingWorker(module) {
+function newTrainingWorker(module) {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.postMessage({ type: 'init', module });
   return worker;
+}
+
+/** Returns a spare worker for `module` if one is left, else a newly started one. */
+export function startTrainingWorker(module) {
+  const spare = spares.shift();
+  if (spare) {
+    spare.listeners.abort();
+    return spare.worker;
+  }
+  return newTrainingWorker(module);
+}
+
+/** Starts spare workers for `module` until there are `count`. */
+export function startSpareWorkers(module, count) {
+  while (spares.length < count) {
+    keepSpare(newTrainingWorker(module));
+  }
+}
+
+/**
+ * Keeps `worker`, which trains nothing and has no listeners of its own, as a spare. One that
+ * fails to load or to instantiate the module is terminated and never handed out.
+ */
+export function keepSpare(worker) {
+  const spare = { worker, listeners: new AbortController() };
+  const drop = (reason) => {
+    console.warn(`A spare training worker was dropped: ${reason}`);
+    spares.splice(spares.indexOf(spare), 1);
+    spare.listeners.abort();
+    worker.terminate();
+  };
+  const { signal } = spare.listeners;
+  worker.addEventListener('error', (event) => drop(describeWorkerError(event)), { signal });
+  const onMessage = (event) => {
+    if (event.data?.kind === 'error') {
+      drop(event.data.message);
+    }
+  };
+  worker.addEventListener('message', onMessage, { signal });
+  spares.push(spare);
 }
 
 export class WorkerPool {

@@ -2,11 +2,12 @@
 // quick baseline compile, and compiles it again with its optimizing compiler only once it is
 // hot. In Chromium 156 a page's first PCA run took about twice as long as later ones. The
 // optimized code belongs to the compiled module, which every worker of the page shares. So one
-// PCA run in a worker of its own, before any Train, speeds up the first runs of every MLP
-// experiment (fit, PCA, gradient norm, minimal ratio). A Train anywhere ends the warm-up at once.
+// PCA run in a spare worker, before any Train, speeds up the first runs of every MLP experiment
+// (fit, PCA, gradient norm, minimal ratio). A Train anywhere ends the warm-up at once, and a
+// warm-up that ends first returns its worker to the spares.
 
 import { trainingStarted, whenTrainingStarts } from './core-load.js';
-import { FINAL_KINDS, describeWorkerError, startTrainingWorker } from './pool.js';
+import { FINAL_KINDS, describeWorkerError, keepSpare, startTrainingWorker } from './pool.js';
 
 // The warm-up waits this long after the page has loaded, then for an idle moment.
 const DELAY_MS = 1000;
@@ -24,23 +25,46 @@ function warmUp(module) {
     return;
   }
   const worker = startTrainingWorker(module);
-  const end = () => worker.terminate();
-  whenTrainingStarts(end);
+  const listeners = new AbortController();
+  let running = true;
+  // A Train during the warm-up terminates it; one after finds the worker among the spares.
+  const end = (state) => {
+    if (!running) {
+      return;
+    }
+    running = false;
+    listeners.abort();
+    if (state === 'done' && !trainingStarted()) {
+      keepSpare(worker);
+    } else {
+      worker.terminate();
+    }
+  };
+  whenTrainingStarts(() => end('interrupted'));
   const warn = (reason) => {
     console.warn(`The warm-up failed, so the first Train starts slower: ${reason}`);
   };
-  worker.addEventListener('message', (event) => {
-    if (event.data.kind === 'error') {
-      warn(event.data.message);
-    }
-    if (FINAL_KINDS.has(event.data.kind)) {
-      end();
-    }
-  });
-  worker.addEventListener('error', (event) => {
-    warn(describeWorkerError(event));
-    end();
-  });
+  const { signal } = listeners;
+  worker.addEventListener(
+    'message',
+    (event) => {
+      if (event.data.kind === 'error') {
+        warn(event.data.message);
+      }
+      if (FINAL_KINDS.has(event.data.kind)) {
+        end(event.data.kind);
+      }
+    },
+    { signal },
+  );
+  worker.addEventListener(
+    'error',
+    (event) => {
+      warn(describeWorkerError(event));
+      end('error');
+    },
+    { signal },
+  );
   // An empty config selects the PCA experiment's default settings.
   worker.postMessage({ type: 'start', experiment: 'pca', runId: 0, model: 0, config: {} });
 }

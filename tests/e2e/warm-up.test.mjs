@@ -1,5 +1,6 @@
-// The idle warm-up: a page left idle trains one throwaway PCA run in a worker of its own, and a
-// Train anywhere ends it or keeps it from starting.
+// The spare workers and the idle warm-up. The page starts one spare worker per logical core, and
+// a page left idle trains one throwaway PCA run in one of them. A Train anywhere ends the
+// warm-up or keeps it from starting, and takes the spares before it starts new workers.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,9 +11,14 @@ let browser;
 
 useServedPage((session) => ({ server, browser } = session));
 
-// Installed before the page's scripts: logs, for every worker the page creates, the start
-// messages it is sent, the kinds of the messages it sends and whether it was terminated.
-function recordWorkers() {
+// The page's navigator.hardwareConcurrency, and so its number of spare workers.
+const CORES = 2;
+
+// Installed before the page's scripts: gives the page CORES logical cores and logs, for every
+// worker it creates, the start messages it is sent, the kinds of the messages it sends and
+// whether it was terminated.
+function recordWorkers(cores) {
+  Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => cores });
   window.workerLog = [];
   const NativeWorker = window.Worker;
   window.Worker = class extends NativeWorker {
@@ -39,7 +45,7 @@ function recordWorkers() {
 
 async function openRecorded() {
   const context = await browser.newContext({ viewport: { width: 1360, height: 1100 } });
-  await context.addInitScript(recordWorkers);
+  await context.addInitScript(recordWorkers, CORES);
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => {
@@ -57,21 +63,44 @@ const warmUps = (log) => log.filter((entry) => entry.starts.includes('pca'));
 
 test('idle page warms up once', async () => {
   const { context, page, problems } = await openRecorded();
-  await page.waitForFunction(() => window.workerLog.some((entry) => entry.terminated), null, {
-    timeout: 15_000,
-  });
+  const warmedUp = () => window.workerLog.some((entry) => entry.kinds.includes('done'));
+  await page.waitForFunction(warmedUp, null, { timeout: 15_000 });
   const log = await workerLog(page);
-  assert.equal(log.length, 1);
-  assert.deepEqual(log[0].starts, ['pca']);
-  assert.equal(log[0].kinds.at(-1), 'done');
-  assert.ok(log[0].kinds.includes('progress'));
+  assert.equal(log.length, CORES);
+  const [warmUp, ...others] = warmUps(log);
+  assert.deepEqual(others, []);
+  assert.deepEqual(warmUp.starts, ['pca']);
+  assert.equal(warmUp.kinds.at(-1), 'done');
+  assert.ok(warmUp.kinds.includes('progress'));
+  assert.equal(warmUp.terminated, false);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('first Train uses the spares', async () => {
+  const { context, page, problems } = await openRecorded();
+  const warmedUp = () => window.workerLog.some((entry) => entry.kinds.includes('done'));
+  await page.waitForFunction(warmedUp, null, { timeout: 15_000 });
+  const warmUpIndex = (await workerLog(page)).findIndex((entry) => entry.kinds.includes('done'));
+  await page.click('#tab-optimization');
+  await page.click('#pca-train');
+  const pcaDone = () => document.querySelector('#pca-status').dataset.state === 'done';
+  await page.waitForFunction(pcaDone, null, { timeout: 30_000 });
+  // The PCA runs train on one worker per core, so the spares are all they need.
+  const log = await workerLog(page);
+  assert.equal(log.length, CORES);
+  assert.ok(log.every((entry) => entry.starts.includes('pca') && !entry.terminated));
+  // The warm-up's run and the Train's 8 runs. The warm-up's worker trained some of the 8.
+  assert.equal(log.flatMap((entry) => entry.starts).length, 9);
+  assert.ok(log[warmUpIndex].starts.length > 1);
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 test('Train ends the warm-up', async () => {
   const { context, page, problems } = await openRecorded();
-  await page.waitForFunction(() => window.workerLog.length === 1, null, { timeout: 15_000 });
+  const warmingUp = () => window.workerLog.some((entry) => entry.starts.includes('pca'));
+  await page.waitForFunction(warmingUp, null, { timeout: 15_000 });
   await page.click('#train');
   await waitForStatus(page, ['running', 'done']);
   const [warmUp] = warmUps(await workerLog(page));
@@ -87,9 +116,32 @@ test('Train first skips the warm-up', async () => {
   await waitForStatus(page, ['running', 'done']);
   // The warm-up would start a second after the page loaded.
   await page.waitForTimeout(3000);
+  // The fit trains its 3 models on the CORES spares and one new worker.
   const log = await workerLog(page);
   assert.deepEqual(warmUps(log), []);
   assert.equal(log.length, 3);
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('spare that fails to load is dropped', async () => {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 1100 } });
+  await context.addInitScript(recordWorkers, CORES);
+  let failed = 0;
+  await context.route('**/worker.js', (route) => {
+    failed += 1;
+    return failed === 1 ? route.fulfill({ status: 500, body: 'broken' }) : route.continue();
+  });
+  const page = await context.newPage();
+  const warnings = [];
+  page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+  await page.goto(server.url);
+  await waitForStatus(page, ['ready']);
+  const dropped = () => window.workerLog.some((entry) => entry.terminated);
+  await page.waitForFunction(dropped, null, { timeout: 15_000 });
+  await page.click('#train');
+  await waitForStatus(page, ['done'], 60_000);
+  assert.ok(failed >= 1);
+  assert.ok(warnings.some((text) => text.startsWith('A spare training worker was dropped')));
   await context.close();
 });
