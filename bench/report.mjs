@@ -139,8 +139,8 @@ function idleText(pool) {
   if (!pool.idle) {
     return '';
   }
-  return `A page left idle for ${pool.idleSeconds} s compiles them in an idle warm-up run first; its
-first Train took ${poolText(pool.idle)}.
+  return `A page left idle for ${pool.idleSeconds} s compiles them first, in two warm-up runs in
+one of its spare workers; its first Train took ${poolText(pool.idle)}.
 `;
 }
 

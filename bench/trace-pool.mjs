@@ -1,14 +1,22 @@
 // A CPU profile of the PCA experiment's 8 runs. Opens a fresh page with a pool of WORKERS
 // workers (navigator.hardwareConcurrency, default 2) and presses Train twice. The
-// second Train is traced in Chromium, and the script prints each thread's CPU time, then the
-// main thread's by kind of work. Run `./build.sh build` first, then
-// `node bench/trace-pool.mjs [WORKERS]`.
+// second Train is traced in Chromium, or the first with --first, and the script prints each
+// thread's CPU time, the CPU time of V8's optimizing wasm compiler, then the main thread's by
+// kind of work. Run `./build.sh build` first, then
+// `node bench/trace-pool.mjs [WORKERS] [--first]`.
 
 import { launchBrowser, WWW_ROOT } from '../tests/e2e/helpers.mjs';
 import { startServer } from '../tests/e2e/server.mjs';
 import { EXPERIMENTS, openExperiment, timeTrain } from './page.mjs';
 
-const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'toplevel'];
+const CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'v8',
+  'v8.wasm',
+  'disabled-by-default-v8.wasm.detailed',
+  'toplevel',
+];
 // The main thread's kinds of work that the report names, with what each covers on this page.
 const MAIN_THREAD_KINDS = {
   HandlePostMessage: 'worker messages',
@@ -69,18 +77,23 @@ function topLevelCpu(list) {
   return cpu;
 }
 
-function report(trace, seconds, workers) {
+function report(trace, seconds, workers, first) {
   const { traceEvents } = JSON.parse(trace);
   const names = threadNames(traceEvents);
   const threads = eventsByThread(traceEvents);
   const ms = (micros) => (micros / 1000).toFixed(0).padStart(6);
-  console.log(`8 PCA runs on ${workers} worker(s), Train pressed again: ${seconds.toFixed(2)} s`);
+  const train = first ? 'first Train' : 'Train pressed again';
+  console.log(`8 PCA runs on ${workers} worker(s), ${train}: ${seconds.toFixed(2)} s`);
   console.log('CPU ms by thread:');
   const rows = [...threads].map(([key, list]) => [names.get(key) ?? key, topLevelCpu(list)]);
   rows.sort((a, b) => b[1] - a[1]);
   for (const [name, cpu] of rows.filter(([, cpu]) => cpu >= 5000)) {
     console.log(`${ms(cpu)}  ${name}`);
   }
+  const compiles = traceEvents.filter((e) => e.ph === 'X' && e.name === 'wasm.TopTierCompilation');
+  const compileCpu = compiles.reduce((sum, e) => sum + (e.tdur ?? 0), 0);
+  const tasks = `${compiles.length} tasks`;
+  console.log(`${ms(compileCpu)}  of them in V8's optimizing wasm compiler (${tasks})`);
   const main = [...threads].find(([key]) => names.get(key) === 'CrRendererMain')?.[1] ?? [];
   console.log('CPU ms of the main thread by kind (nested kinds count in their parents too):');
   for (const [kind, text] of Object.entries(MAIN_THREAD_KINDS)) {
@@ -89,16 +102,19 @@ function report(trace, seconds, workers) {
   }
 }
 
-const workers = parseWorkers(process.argv[2]);
+const first = process.argv.includes('--first');
+const workers = parseWorkers(process.argv.slice(2).find((arg) => arg !== '--first'));
 const pca = EXPERIMENTS.find((e) => e.name === 'pca');
 const server = await startServer(WWW_ROOT);
 const browser = await launchBrowser();
 try {
   const { page } = await openExperiment(browser, server.url, pca, workers);
-  await timeTrain(page, pca);
+  if (!first) {
+    await timeTrain(page, pca);
+  }
   await browser.startTracing(page, { categories: CATEGORIES });
   const { seconds } = await timeTrain(page, pca);
-  report((await browser.stopTracing()).toString(), seconds, workers);
+  report((await browser.stopTracing()).toString(), seconds, workers, first);
 } finally {
   await browser.close();
   await server.close();
