@@ -88,6 +88,14 @@ export async function waitForStatus(page, states, timeout = 15_000) {
   );
 }
 
+/**
+ * Returns how many spare workers the page starts as it loads: one per logical core, up to 4.
+ * Any worker beyond them was started for a Train.
+ */
+export function spareWorkerCount(page) {
+  return page.evaluate(() => Math.min(navigator.hardwareConcurrency || 1, 4));
+}
+
 export async function statusState(page) {
   return page.locator('#status').getAttribute('data-state');
 }
