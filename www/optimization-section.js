@@ -10,7 +10,7 @@ import { saveRunJson } from './export.js';
 import { recordRunConfig } from './form.js';
 import { OptimizationForm } from './optimization-form.js';
 import { WorkerPool } from './pool.js';
-import { ProgressView, listNames } from './results.js';
+import { ProgressView, formatInteger, listNames } from './results.js';
 import { setButtonsEnabled } from './run-buttons.js';
 
 // The states of a run that has ended. A run is 'queued' until its first chunk arrives, and
@@ -56,9 +56,18 @@ function choicesOf(fit, { defaults, models = [] }) {
     engine: fit.engines.map((name) => ({ value: name, text: name })),
     model: modelChoices.map((model) => ({
       value: model.name,
-      text: `${model.name}, ${model.parameters} parameters (${model.widths.join('-')})`,
+      text: `${model.name}: ${model.widths.join('-')}`,
     })),
   };
+}
+
+/**
+ * Returns the hint under the model choice: what its options list and each model's parameter
+ * count, which would not fit into the options at phone widths.
+ */
+function modelHint(models) {
+  const counts = models.map((model) => `${model.name} ${formatInteger(model.parameters)}`);
+  return `Layer widths from input to output. Parameters: ${counts.join(', ')}.`;
 }
 
 /**
@@ -102,7 +111,9 @@ export class OptimizationSection {
       defaults: catalog.defaults,
       choices: choicesOf(fit, catalog),
       targets: fit.targets,
-      hints,
+      hints: Object.hasOwn(catalog.defaults, 'model')
+        ? { model: modelHint(catalog.models), ...hints }
+        : hints,
       labels,
     });
     this.progress = new ProgressView(document, `${prefix}-`);

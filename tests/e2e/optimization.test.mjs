@@ -131,6 +131,18 @@ test('tab opens from the keyboard', async () => {
   await context.close();
 });
 
+test('pca model choice shows widths', async () => {
+  const { context, page, problems } = await openOptimization(browser, server.url);
+  const options = await page.locator('#pca-model option').allTextContents();
+  const widths = ['deep: 1-5-10-10-10-10-10-5-1', 'medium: 1-10-18-15-4-1', 'shallow: 1-190-1'];
+  assert.deepEqual(options, widths);
+  const hint = await page.locator('#pca-model-hint').textContent();
+  const counts = 'Parameters: deep 571, medium 572, shallow 571.';
+  assert.equal(hint, `Layer widths from input to output. ${counts}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('pca trains, draws and exports', async () => {
   const { context, page, problems } = await openOptimization(browser, server.url);
   await trainSmall(page, 'pca');
