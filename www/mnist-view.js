@@ -75,9 +75,12 @@ const PIXELS = SIDE * SIDE;
 const COLUMNS = 8;
 const DIGIT_SIZE = 2 * SIDE;
 const CELL_WIDTH = 72;
-const CELL_HEIGHT = 84;
+// Each cell has room for two lines under its digit: the predicted class, and for a mistake
+// the true class. On one line, two neighbouring mistakes' captions ran together.
+const CELL_HEIGHT = 100;
 const DIGIT_TOP = 4;
 const LABEL_BASELINE = DIGIT_TOP + DIGIT_SIZE + 18;
+const TRUE_CLASS_BASELINE = LABEL_BASELINE + 15;
 const MISTAKE_COLOUR = '#b42318';
 
 /** Returns an ImageData of one digit, ink dark on a light background. */
@@ -92,7 +95,7 @@ function digitImage(images, index) {
 
 /**
  * Draws the first `count` digits of `details` in rows of 8, each with its predicted class
- * below it. A mistake gets a red frame and its true class. Sizes the canvas for the current
+ * below it. A mistake gets a red frame and its true class on a second line. Sizes the canvas for the current
  * device pixel ratio and returns the indices of the mistakes.
  */
 export function drawDigitGrid(canvas, details, count) {
@@ -137,9 +140,13 @@ function drawDigitLabel(context, x, y, predicted, actual) {
   const inset = context.lineWidth / 2;
   context.strokeRect(x - inset, y - inset, DIGIT_SIZE + 2 * inset, DIGIT_SIZE + 2 * inset);
   context.fillStyle = wrong ? MISTAKE_COLOUR : '#1f2328';
-  context.font = wrong ? '600 13px system-ui, sans-serif' : '14px system-ui, sans-serif';
-  const text = wrong ? `${predicted} (true ${actual})` : String(predicted);
-  context.fillText(text, x + DIGIT_SIZE / 2, y - DIGIT_TOP + LABEL_BASELINE);
+  context.font = wrong ? '600 14px system-ui, sans-serif' : '14px system-ui, sans-serif';
+  const centre = x + DIGIT_SIZE / 2;
+  context.fillText(String(predicted), centre, y - DIGIT_TOP + LABEL_BASELINE);
+  if (wrong) {
+    context.font = '600 12px system-ui, sans-serif';
+    context.fillText(`true ${actual}`, centre, y - DIGIT_TOP + TRUE_CLASS_BASELINE);
+  }
 }
 
 /** Returns the caption of the digit grid: what it shows and which digits are mistakes. */
