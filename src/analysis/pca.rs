@@ -125,8 +125,6 @@ impl Pca {
     }
 }
 
-/// Collects a direction, flipped if needed so that its largest-magnitude coordinate is
-/// positive.
 /// Writes `X Xᵀ v` into `out`, for the rows of `X`.
 fn gram_product(rows: &[Vec<f64>], v: &[f64], out: &mut [f64]) {
     let combined = combine_rows(rows, v);
@@ -153,6 +151,8 @@ fn combine_rows(rows: &[Vec<f64>], weights: &[f64]) -> Vec<f64> {
     sum
 }
 
+/// Collects a direction, flipped if needed so that its largest-magnitude coordinate is
+/// positive.
 fn oriented(values: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut direction: Vec<f64> = values.collect();
     let largest = direction.iter().copied().fold(
