@@ -132,23 +132,45 @@ pub fn split_legend<'n, DB: DrawingBackend>(
     scale: f64,
     names: impl IntoIterator<Item = &'n str>,
 ) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>, Legend) {
-    let labels: Vec<String> = names.into_iter().map(legend_label).collect();
+    let mut labels: Vec<String> = names.into_iter().map(legend_label).collect();
     let (width, height) = area.dim_in_pixel();
-    let css_width = f64::from(width) / scale;
+    let (css_width, css_height) = (f64::from(width) / scale, f64::from(height) / scale);
     if css_width >= NARROW_CHART_WIDTH {
         let legend_width = (LEGEND_WIDTH * scale).round().min(f64::from(width) / 3.0) as u32;
         let (plot, legend) = area.split_horizontally(width.saturating_sub(legend_width));
-        let layout = Legend { labels, columns: 1, column_width: 0.0, left: 0.0, top: 48.0, scale };
+        let top = 48.0;
+        let more = fit_entries(&mut labels, rows_within(css_height - top));
+        let layout = Legend { labels, more, columns: 1, column_width: 0.0, left: 0.0, top, scale };
         return (plot, legend, layout);
     }
     let longest = labels.iter().map(|label| label.chars().count()).max().unwrap_or(0);
     let column_width = LEGEND_SAMPLE_WIDTH + LEGEND_CHAR_WIDTH * longest as f64 + 12.0;
     let columns = ((css_width - 2.0 * MARGIN) / column_width).floor().max(1.0) as usize;
-    let rows = labels.len().div_ceil(columns).max(1);
+    // The rows under the plot take at most a third of the chart's height.
+    let more = fit_entries(&mut labels, columns * rows_within(css_height / 3.0 - 8.0));
+    let entries = labels.len() + usize::from(more.is_some());
+    let rows = entries.div_ceil(columns).max(1);
     let strip = ((rows as f64 * LEGEND_ROW_HEIGHT + 8.0) * scale).round() as u32;
     let (plot, legend) = area.split_vertically(height.saturating_sub(strip));
     let top = LEGEND_ROW_HEIGHT / 2.0;
-    (plot, legend, Legend { labels, columns, column_width, left: MARGIN, top, scale })
+    (plot, legend, Legend { labels, more, columns, column_width, left: MARGIN, top, scale })
+}
+
+/// Returns how many legend rows fit into `height` CSS pixels, at least one.
+fn rows_within(height: f64) -> usize {
+    (height / LEGEND_ROW_HEIGHT).floor().max(1.0) as usize
+}
+
+/// Keeps as many of `labels` as fit into `capacity` entries. When some must go, the last
+/// entry becomes the returned line that counts them, such as "+40 more".
+fn fit_entries(labels: &mut Vec<String>, capacity: usize) -> Option<String> {
+    if labels.len() <= capacity {
+        return None;
+    }
+    let kept = capacity.saturating_sub(1);
+    let more = format!("+{} more", labels.len() - kept);
+    labels.truncate(kept);
+    Some(more)
 }
 
 /// Shortens a series name to fit a legend entry.
@@ -165,6 +187,8 @@ fn legend_label(name: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct Legend {
     labels: Vec<String>,
+    // The line in place of the entries that did not fit, if any.
+    more: Option<String>,
     columns: usize,
     column_width: f64,
     left: f64,
@@ -198,6 +222,10 @@ impl Legend {
             sample(index, (left, y))?;
             let text_at = (left + px(text_offset), y - px(7.0));
             area.draw(&Text::new(label.as_str(), text_at, font.clone()))?;
+        }
+        if let Some(more) = &self.more {
+            let (left, y) = self.entry(self.labels.len());
+            area.draw(&Text::new(more.as_str(), (left + px(text_offset), y - px(7.0)), font))?;
         }
         Ok(())
     }
@@ -364,14 +392,22 @@ pub fn tick_label(value: f64, log: bool, format: TickFormat) -> String {
     format_number(value, format.digits, format.exponent_from)
 }
 
-/// Returns a range covering `values` with a 5% margin, or a unit range when there are none.
+/// Returns a range covering `values` with a 5% margin, one centred on a single value, or a
+/// unit range when there are none.
 pub fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
     let (low, high) =
         values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| (low.min(v), high.max(v)));
     if low > high {
         return 0.0..1.0;
     }
-    let margin = if high > low { 0.05 * (high - low) } else { 0.5 * low.abs().max(1.0) };
+    if high == low {
+        // One value sits in the middle of the axis, which stays non-negative for a positive
+        // value. At 0 the axis must reach below 0, or the points would lie on the axis line.
+        let margin = 0.5 * low.abs().max(1.0);
+        let margin = if low > 0.0 { margin.min(low) } else { margin };
+        return low - margin..high + margin;
+    }
+    let margin = 0.05 * (high - low);
     // Data that is never negative (epochs, steps) keeps a non-negative axis.
     let bottom = if low >= 0.0 { (low - margin).max(0.0) } else { low - margin };
     bottom..high + margin
@@ -539,6 +575,21 @@ mod tests {
         assert_eq!(layout.entry(0), (20, 20));
         assert_eq!(layout.entry(3), (2 * (10 + 3 * 79), 20));
         assert_eq!(layout.entry(4), (20, 2 * 30));
+    }
+
+    #[test]
+    fn legend_counts_entries_that_do_not_fit() {
+        let names: Vec<String> = (1..=64).map(|run| format!("run {run}")).collect();
+        // Beside a 400 px plot, rows from 48 px down: 17 fit, 16 runs and the count.
+        let (_, layout) = legend_of(640, 400, 1.0, &names);
+        assert_eq!(layout.labels.len(), 16);
+        assert_eq!(layout.more.as_deref(), Some("+48 more"));
+        // Under a 358 by 300 CSS px chart at scale 2: a third of the height less 8 px is 4
+        // rows of 3 entries (86 px each for "run 64"), 11 runs and the count.
+        let (plot_height, layout) = legend_of(716, 600, 2.0, &names);
+        assert_eq!(layout.labels.len(), 11);
+        assert_eq!(layout.more.as_deref(), Some("+53 more"));
+        assert_eq!(plot_height, 600 - 2 * (4 * 20 + 8));
     }
 
     #[test]

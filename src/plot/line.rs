@@ -297,8 +297,10 @@ mod tests {
     }
 
     #[test]
-    fn non_negative_data_keeps_axis_non_negative() {
-        assert_eq!(padded_range([0.25].into_iter()), 0.0..0.75);
+    fn padded_range_margins() {
+        assert_eq!(padded_range([0.25].into_iter()), 0.0..0.5);
+        assert_eq!(padded_range([0.0, 0.0].into_iter()), -0.5..0.5);
+        assert_eq!(padded_range([-2.0].into_iter()), -3.0..-1.0);
         assert_eq!(padded_range([1.0].into_iter()), 0.5..1.5);
         assert_eq!(padded_range([-1.0, 1.0].into_iter()), -1.1..1.1);
     }
