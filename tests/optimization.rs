@@ -114,6 +114,26 @@ fn path_runs_record_start_interval_and_end() {
     assert!(explained[0] + explained[1] <= 1.0 + 1e-12);
 }
 
+/// The default 60 epochs recorded every 3 give 21 vectors a run, so 47 runs fit into the
+/// 1,000 vectors of one projection and 48 do not.
+#[test]
+fn too_many_records_name_the_field_to_change() {
+    assert!(PathConfig::from_json(&json!({ "runs": 47 })).is_ok());
+    let errors = PathConfig::from_json(&json!({ "runs": 64 })).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field, "runs");
+    let message = &errors[0].message;
+    assert!(message.starts_with("64 runs of 21 recorded vectors each make 1,344"), "{message}");
+    assert!(message.contains("enter at most 47 runs"), "{message}");
+
+    let settings = json!({ "runs": 1, "epochs": 1_000_000, "record_every": 1 });
+    let errors = PathConfig::from_json(&settings).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field, "record_every");
+    let message = &errors[0].message;
+    assert!(message.starts_with("one run records 1,000,001 vectors"), "{message}");
+}
+
 #[test]
 fn settings_are_validated_field_by_field() {
     let errors = PathConfig::from_json(&json!({ "runs": 0, "colour": "red" })).unwrap_err();

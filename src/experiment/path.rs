@@ -81,17 +81,38 @@ impl PathConfig {
                 ),
             ));
         }
-        let records = self.runs * self.records_per_run();
-        if errors.is_empty() && records > MAX_RECORDS {
-            let message = format!(
-                "{} runs of {} recorded vectors make {records}, above the {MAX_RECORDS} one \
-                 projection takes; record less often, or use fewer runs or epochs",
-                self.runs,
-                self.records_per_run()
-            );
-            errors.push(FieldError::new("record_every", message));
+        if errors.is_empty() {
+            errors.extend(self.records_error());
         }
         to_result(errors)
+    }
+
+    /// Returns the error of settings that record more vectors than one projection takes. It
+    /// goes to `runs` when fewer runs would do, and to `record_every` when one run alone
+    /// records too many.
+    fn records_error(&self) -> Option<FieldError> {
+        let per_run = self.records_per_run();
+        let records = self.runs * per_run;
+        if records <= MAX_RECORDS {
+            return None;
+        }
+        let limit = grouped(MAX_RECORDS);
+        if per_run > MAX_RECORDS {
+            let message = format!(
+                "one run records {} vectors, above the {limit} one projection takes; record \
+                 less often or train fewer epochs",
+                grouped(per_run)
+            );
+            return Some(FieldError::new("record_every", message));
+        }
+        let message = format!(
+            "{} runs of {per_run} recorded vectors each make {}, above the {limit} one \
+             projection takes; enter at most {} runs, or record less often",
+            self.runs,
+            grouped(records),
+            MAX_RECORDS / per_run
+        );
+        Some(FieldError::new("runs", message))
     }
 
     /// Returns the lengths of a record's two vectors: every parameter of the model, and the
@@ -108,6 +129,19 @@ impl PathConfig {
         let last = usize::from(!self.training.epochs.is_multiple_of(every));
         1 + self.training.epochs / every + last
     }
+}
+
+/// Writes a count with commas between groups of three digits, as the page writes counts.
+fn grouped(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// The maximum number of vectors projected together, which keeps a projection in the page
