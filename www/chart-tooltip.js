@@ -24,9 +24,19 @@ export class PointTooltip {
       this.pointer = this.pointerOf(event);
       this.update();
     });
-    canvas.addEventListener('pointerleave', () => {
-      this.pointer = null;
-      this.update();
+    // A touch sends no pointermove before it lifts, so a tap shows the tapped point's details.
+    canvas.addEventListener('pointerdown', (event) => {
+      if (event.pointerType === 'touch') {
+        this.pointer = this.pointerOf(event);
+        this.update();
+      }
+    });
+    // A touch also leaves the canvas as it lifts, and its tooltip stays until the next tap.
+    canvas.addEventListener('pointerleave', (event) => {
+      if (event.pointerType !== 'touch') {
+        this.pointer = null;
+        this.update();
+      }
     });
     if (onPick) {
       canvas.addEventListener('click', (event) => {

@@ -61,10 +61,11 @@ export function useServedPage(receive) {
  * Opens the page in a new context and waits until the wasm module has loaded. `problems`
  * collects console errors of the page and of its workers, and the page's uncaught exceptions.
  */
-export async function openPage(browser, url, { deviceScaleFactor = 1 } = {}) {
+export async function openPage(browser, url, { deviceScaleFactor = 1, hasTouch = false } = {}) {
   const context = await browser.newContext({
     viewport: { width: 1360, height: 1100 },
     deviceScaleFactor,
+    hasTouch,
   });
   const page = await context.newPage();
   const problems = [];
