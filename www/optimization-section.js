@@ -376,8 +376,7 @@ export class OptimizationSection {
       ...errorTexts(run.items),
       ...this.notes(run),
     ];
-    const state = run.phase === 'idle' ? 'ready' : run.phase;
-    this.progress.renderStatus(sentences.filter(Boolean).join(' '), state);
+    this.progress.renderStatus(sentences.filter(Boolean).join(' '), statusState(run));
     setButtonsEnabled([
       [this.trainButton, !this.isActive(run)],
       [this.stopButton, run.phase === 'running'],
@@ -415,6 +414,15 @@ export class OptimizationSection {
       'training stopped there. Try a smaller learning rate.'
     );
   }
+}
+
+/** Returns the status line's state: a finished run of which every item diverged is diverged. */
+function statusState(run) {
+  if (run.phase === 'idle') {
+    return 'ready';
+  }
+  const everyDiverged = run.items.every((item) => item.state === 'diverged');
+  return run.phase === 'done' && everyDiverged ? 'diverged' : run.phase;
 }
 
 /** Returns the first MAX_SHOWN_ERRORS error messages and counts the others. */

@@ -160,7 +160,7 @@ export class PcaSection extends OptimizationSection {
 
   /**
    * Returns a projector for a live run's records. Only the newest live run adds records, so
-   * the one before is freed: its wasm memory would otherwise stay until the page closes.
+   * the one before is freed now rather than whenever the garbage collector finds it.
    */
   newProjector(run) {
     if (this.projectingRun) {
@@ -255,9 +255,15 @@ export class PcaSection extends OptimizationSection {
         'recorded before.'
       );
     }
-    const epochs = formatInteger(config.epochs);
-    const lead =
-      `Done: ${finished} of ${runs} runs ran all ${epochs} epochs; ${vectors} projected.`;
+    const epochs =
+      config.epochs === 1 ? 'their 1 epoch' : `all ${formatInteger(config.epochs)} epochs`;
+    const recorded = run.projector?.count ?? run.projectedCount;
+    const projected =
+      recorded < 2
+        ? `${formatInteger(recorded)} parameter ${recorded === 1 ? 'vector' : 'vectors'} ` +
+          'recorded, and a projection needs at least 2'
+        : `${vectors} projected`;
+    const lead = `Done: ${finished} of ${runs} runs ran ${epochs}; ${projected}.`;
     return [lead, explainedText(run.projection)].filter(Boolean).join(' ');
   }
 
@@ -326,6 +332,9 @@ function runProgressText(item) {
 function explainedText(projection) {
   if (!projection) {
     return '';
+  }
+  if (projection.whole.explained[0] === 0) {
+    return 'The recorded parameter vectors are all equal, so no direction explains any variance.';
   }
   const [wholeFirst, wholeSecond] = projection.whole.explained.map(percent);
   const [layerFirst, layerSecond] = projection.first_layer.explained.map(percent);

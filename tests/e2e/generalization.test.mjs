@@ -219,7 +219,7 @@ test('diverged random labels are reported', async () => {
     'random-labels-train-size': 100,
   });
   await page.click('#random-labels-train');
-  await waitForSectionStatus(page, 'random-labels', ['done'], 30_000);
+  await waitForSectionStatus(page, 'random-labels', ['diverged'], 30_000);
   const status = await page.locator('#random-labels-status').textContent();
   assert.match(status, /Diverged: mlp-500 at step \d+\./);
   assert.match(status, /Try a smaller learning rate/);

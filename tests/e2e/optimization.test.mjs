@@ -172,6 +172,20 @@ test('pca trains, draws and exports', async () => {
   await context.close();
 });
 
+test('pca point shows details on a tap', async () => {
+  const { context, page, problems } = await openOptimization(browser, server.url, {
+    hasTouch: true,
+  });
+  await trainSmall(page, 'pca');
+  const [x, y] = await firstPointPosition(page, 'pca-whole-chart');
+  await page.locator('#pca-whole-chart').tap({ position: { x, y } });
+  const tooltip = page.getByTestId('pca-whole-chart-tooltip');
+  await tooltip.waitFor({ state: 'visible', timeout: 2000 });
+  assert.match(await tooltip.textContent(), /^Run \d+, epoch \d+\s*Loss /);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('gradnorm trains, draws and exports', async () => {
   const { context, page, problems } = await openOptimization(browser, server.url);
   await trainSmall(page, 'gradnorm');
@@ -286,10 +300,23 @@ test('diverged gradient norm is reported', async () => {
   const { context, page, problems } = await openOptimization(browser, server.url);
   await fillSettings(page, { 'gradnorm-learning-rate': '1e30', 'gradnorm-points': 20 });
   await page.click('#gradnorm-train');
-  await waitForSectionStatus(page, 'gradnorm', ['done'], 15_000);
+  // The run's only model diverged, so the status line's state is diverged, not done.
+  await waitForSectionStatus(page, 'gradnorm', ['diverged'], 15_000);
   const status = await page.locator('#gradnorm-status').textContent();
   assert.match(status, /Diverged: deep at step \d+\./);
   assert.match(status, /Try a smaller learning rate/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('pca run that diverges at once is explained', async () => {
+  const { context, page, problems } = await openOptimization(browser, server.url);
+  await fillSettings(page, { 'pca-runs': '1', 'pca-learning-rate': '1e6' });
+  await page.click('#pca-train');
+  await waitForSectionStatus(page, 'pca', ['diverged'], 15_000);
+  const status = await page.locator('#pca-status').textContent();
+  assert.match(status, /1 parameter vector recorded, and a projection needs at least 2\./);
+  assert.match(status, /Diverged: run 1 at epoch 1\./);
   assert.deepEqual(problems, []);
   await context.close();
 });
