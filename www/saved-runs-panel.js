@@ -156,6 +156,11 @@ export class SavedRunsPanel {
     }
     this.summary.textContent = `Saved runs (${counts.join(', ')})`;
     this.renderCompareButton();
+    // A reopen refused while a run trained stops being true once no run of the panel trains.
+    if (this.reopenFailed && !this.records.some((record) => record.live)) {
+      this.say('');
+      this.reopenFailed = false;
+    }
   }
 
   row(record) {
@@ -229,8 +234,10 @@ export class SavedRunsPanel {
     try {
       this.actions.reopen(record);
       this.say('');
+      this.reopenFailed = false;
     } catch (error) {
       this.say(`This run cannot be reopened: ${error.message}.`);
+      this.reopenFailed = true;
     }
   }
 

@@ -109,6 +109,28 @@ test('finished fit run survives reload', async () => {
   await context.close();
 });
 
+test('refused reopen note goes when training ends', async () => {
+  const { context, page, problems } = await openPage(browser, server.url);
+  await trainFitToEnd(page, SHORT_FIT);
+  await fillSettings(page, LONG_FIT);
+  await page.click('#train');
+  await waitForStatus(page, ['running'], 3000);
+  await openSavedRuns(page, 'fit');
+  const row = await waitForSavedRow(page, 'fit', 'fit', 'finished');
+  await clickRowButton(page, row, 'Reopen');
+  const message = page.getByTestId('saved-runs-fit-message');
+  assert.match(await message.textContent(), /cannot be reopened: that experiment is training/);
+  await page.click('#stop');
+  await waitForStatus(page, ['stopped'], 3000);
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="saved-runs-fit-message"]').textContent === '',
+    null,
+    { timeout: SAVE_INTERVAL_MS * 4 },
+  );
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('stopped run listed as stopped', async () => {
   const { context, page, problems } = await openPage(browser, server.url);
   await fillSettings(page, LONG_FIT);
