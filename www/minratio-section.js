@@ -399,7 +399,9 @@ function runRateText(run, finished) {
   if (run.phase === 'idle' || finished === 0 || minutes <= 0) {
     return '– runs/min';
   }
-  return `${(finished / minutes).toFixed(1)} runs/min`;
+  const rate = `${(finished / minutes).toFixed(1)} runs/min`;
+  // After the run the rate covers all of it, as the MNIST rate does after its run.
+  return run.finishedAt === null ? rate : `${rate} (average)`;
 }
 
 function etaSeconds(run, finished) {

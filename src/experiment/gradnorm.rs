@@ -158,6 +158,6 @@ pub fn charts(function: Target, records: &[StepRecord]) -> [LineChart; 2] {
         };
     [
         chart(format!("Training loss, {}", function.formula()), "MSE loss", "loss", |r| r.loss),
-        chart("Gradient norm".to_string(), "‖∇loss‖₂", "‖∇L‖₂", |r| r.grad_norm),
+        chart("Gradient norm".to_string(), "‖∇loss‖₂", "‖∇loss‖₂", |r| r.grad_norm),
     ]
 }
