@@ -371,6 +371,17 @@ function itemFields(item, keys) {
   return { ...fields, state: item.state, divergedAt: item.divergedAt, message: item.message };
 }
 
+/** Returns the epoch, step and loss of run `index` at its last projected point. */
+function projectedProgress(run, index) {
+  const points = (run.projection?.whole.points ?? []).filter((point) => point.run === index);
+  const last = points.reduce((latest, point) => (point.epoch > latest.epoch ? point : latest), {
+    epoch: 0,
+    loss: null,
+  });
+  const { epochs, steps } = run.items[index];
+  return { epoch: last.epoch, step: (last.epoch * steps) / epochs, loss: finiteValue(last.loss) };
+}
+
 const pca = {
   experiment: 'pca',
   title: 'PCA of the optimization path',
@@ -379,6 +390,11 @@ const pca = {
     const items = run.items.map((item) =>
       itemFields(item, ['epoch', 'epochs', 'step', 'steps', 'loss']),
     );
+    // A run still training has progressed past its last projection, and a reopened
+    // interrupted run would list more epochs than its charts show.
+    if (run.phase === 'running') {
+      items.forEach((item, index) => Object.assign(item, projectedProgress(run, index)));
+    }
     return {
       series: { projection: run.projection },
       summary: { items, projectedCount: run.projectedCount },

@@ -194,6 +194,26 @@ test('reload mid-run lists interrupted', async () => {
   await context.close();
 });
 
+test('running pca record matches its charts', async () => {
+  const { context, page, problems } = await openPage(browser, server.url);
+  await page.click('#tab-optimization');
+  await fillSettings(page, { 'pca-runs': 2, 'pca-epochs': 900 });
+  await page.click('#pca-train');
+  await waitForSectionStatus(page, 'pca', ['running'], 3000);
+  await page.waitForTimeout(2 * SAVE_INTERVAL_MS + 500);
+  const [live] = await storedRecords(page);
+  assert.equal(live.status, 'running');
+  // Each run's progress is that of its last projected point, not the newer one in the list.
+  const points = live.series.projection.whole.points;
+  live.summary.items.forEach((item, index) => {
+    const epochs = points.filter((point) => point.run === index).map((point) => point.epoch);
+    assert.equal(item.epoch, Math.max(0, ...epochs), `run ${index + 1}`);
+  });
+  await page.click('#pca-stop');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('other tab run not interrupted', async () => {
   const { context, page, problems } = await openPage(browser, server.url);
   await fillSettings(page, LONG_FIT);
