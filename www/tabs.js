@@ -21,7 +21,7 @@ export class ExperimentTabs {
 
   /** Opens the experiment named by the URL fragment, or the first one. */
   selectFromHash() {
-    const name = window.location.hash.slice(1).split('?')[0];
+    const name = window.location.hash.slice(1).split('?')[0].toLowerCase();
     const known = this.tabs.some((tab) => tab.dataset.experiment === name);
     this.select(known ? name : this.tabs[0].dataset.experiment);
   }

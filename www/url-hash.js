@@ -36,7 +36,8 @@ export const MAX_PARAMETERS = 100;
 export function parseHash(hash) {
   const text = hash.startsWith('#') ? hash.slice(1) : hash;
   const mark = text.indexOf('?');
-  const tab = mark < 0 ? text : text.slice(0, mark);
+  // Tab names are lower case, and a link typed in capitals still opens its tab.
+  const tab = (mark < 0 ? text : text.slice(0, mark)).toLowerCase();
   const query = mark < 0 ? '' : text.slice(mark + 1);
   const problems = [];
   if (query.length > MAX_QUERY_LENGTH) {

@@ -326,6 +326,15 @@ test('unknown experiment opens fit', async () => {
   await context.close();
 });
 
+test('tab name in capitals opens its tab', async () => {
+  const { context, page, problems } = await openMain('#OPTIMIZATION?pca.runs=3');
+  assert.deepEqual(await noticeEntries(page), []);
+  assert.equal(await page.locator('#tab-optimization').getAttribute('aria-selected'), 'true');
+  assert.equal(await page.locator('#pca-runs').inputValue(), '3');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('URL follows form edits', async () => {
   const { context, page, problems } = await openMain('#fit');
   const historyLength = await page.evaluate(() => history.length);
