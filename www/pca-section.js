@@ -263,7 +263,9 @@ export class PcaSection extends OptimizationSection {
         ? `${formatInteger(recorded)} parameter ${recorded === 1 ? 'vector' : 'vectors'} ` +
           'recorded, and a projection needs at least 2'
         : `${vectors} projected`;
-    const lead = `Done: ${finished} of ${runs} runs ran ${epochs}; ${projected}.`;
+    // With no run finished, every one diverged, so the lead does not call the run done.
+    const done = finished > 0 ? 'Done: ' : '';
+    const lead = `${done}${finished} of ${runs} runs ran ${epochs}; ${projected}.`;
     return [lead, explainedText(run.projection)].filter(Boolean).join(' ');
   }
 
