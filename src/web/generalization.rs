@@ -1,14 +1,13 @@
 //! The browser facade of the generalization experiments: random labels, parameter count,
 //! interpolation between two solutions and input sensitivity.
 
-use super::{parse_settings, MnistFiles};
+use super::{parse_settings, settings_error, MnistFiles};
 use crate::data::mnist::Digits;
 use crate::experiment::generalization::{
     self as experiment, ClassifierRun, EpochMetrics, Experiment, GeneralizationConfig,
     InterpolationPoint, FLATNESS_MODEL, INTERPOLATION_BATCHES, RANDOM_LABELS_MODEL,
     SENSITIVITY_BATCHES,
 };
-use crate::experiment::settings::describe;
 use crate::experiment::FieldError;
 use crate::model::cnn::CAPACITY_MODELS;
 use crate::model::mlp::Mlp;
@@ -40,7 +39,7 @@ fn config_of(name: &str, config_json: &str) -> Result<(Experiment, Generalizatio
     let experiment = experiment_named(name).map_err(|error| JsError::new(&error.to_string()))?;
     let config =
         parse_settings(config_json, |value| GeneralizationConfig::from_json(value, experiment))
-            .map_err(|errors| JsError::new(&describe(&errors)))?;
+            .map_err(settings_error)?;
     Ok((experiment, config))
 }
 

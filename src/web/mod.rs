@@ -94,8 +94,7 @@ impl FitTrainer {
         let spec = MlpSpec::fit_model(model).ok_or_else(|| {
             JsError::new(&format!("unknown model '{model}'; expected deep, medium or shallow"))
         })?;
-        let run = FitRun::new(&config, spec, record_every)
-            .map_err(|errors| JsError::new(&describe(&errors)))?;
+        let run = FitRun::new(&config, spec, record_every).map_err(settings_error)?;
         Ok(FitTrainer { run })
     }
 
@@ -159,11 +158,16 @@ fn parse_settings<T>(
     read(&value)
 }
 
+/// Turns the problems of settings into one error whose message lists them all.
+fn settings_error(errors: Vec<FieldError>) -> JsError {
+    JsError::new(&describe(&errors))
+}
+
 /// Parses and validates fit settings, turning every problem into one error message.
 fn parse_config(config_json: &str) -> Result<FitConfig, JsError> {
     let value: Value = serde_json::from_str(config_json)
         .map_err(|error| JsError::new(&format!("invalid config JSON: {error}")))?;
-    FitConfig::from_json(&value).map_err(|errors| JsError::new(&describe(&errors)))
+    FitConfig::from_json(&value).map_err(settings_error)
 }
 
 /// Returns the MNIST experiment's choices as JSON: models with their layers and parameter
@@ -232,14 +236,13 @@ impl MnistTrainer {
     ) -> Result<MnistTrainer, JsError> {
         let value: Value = serde_json::from_str(config_json)
             .map_err(|error| JsError::new(&format!("invalid config JSON: {error}")))?;
-        let config =
-            MnistConfig::from_json(&value).map_err(|errors| JsError::new(&describe(&errors)))?;
+        let config = MnistConfig::from_json(&value).map_err(settings_error)?;
         let spec = CnnSpec::mnist_model(model).ok_or_else(|| {
             JsError::new(&format!("unknown model '{model}'; expected shallow, medium or deep"))
         })?;
         let (train, test) = files.digits(config.seed)?;
-        let run = MnistRun::new(&config, spec, train, test, record_every)
-            .map_err(|errors| JsError::new(&describe(&errors)))?;
+        let run =
+            MnistRun::new(&config, spec, train, test, record_every).map_err(settings_error)?;
         Ok(MnistTrainer { run })
     }
 

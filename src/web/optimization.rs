@@ -1,11 +1,10 @@
 //! The browser facade of the optimization experiments: the PCA path, the gradient norm and
 //! the minimal ratio.
 
-use super::{canvas_area, chart_from_json, parse_settings};
+use super::{canvas_area, chart_from_json, parse_settings, settings_error};
 use crate::experiment::gradnorm::{self, GradNormConfig, GradNormRun, StepRecord};
 use crate::experiment::minratio::{self, MinRatioConfig, MinRatioResult, MinRatioRun};
 use crate::experiment::path::{self, PathConfig, PathProjection, PathRecord, PathRun};
-use crate::experiment::settings::describe;
 use crate::model::mlp::FIT_MODELS;
 use crate::plot::{draw_histogram, draw_scatter_chart, Histogram, ScatterChart};
 use serde_json::{json, Value};
@@ -72,9 +71,8 @@ impl PathTrainer {
     /// Builds run `run` (from 0) for the settings in `config_json`.
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str, run: usize) -> Result<PathTrainer, JsError> {
-        let config = parse_settings(config_json, PathConfig::from_json)
-            .map_err(|errors| JsError::new(&describe(&errors)))?;
-        let run = PathRun::new(&config, run).map_err(|errors| JsError::new(&describe(&errors)))?;
+        let config = parse_settings(config_json, PathConfig::from_json).map_err(settings_error)?;
+        let run = PathRun::new(&config, run).map_err(settings_error)?;
         Ok(PathTrainer { run, vectors: Vec::new() })
     }
 
@@ -111,8 +109,7 @@ impl PathProjector {
     /// Starts an empty set of records for the settings in `config_json`.
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str) -> Result<PathProjector, JsError> {
-        let config = parse_settings(config_json, PathConfig::from_json)
-            .map_err(|errors| JsError::new(&describe(&errors)))?;
+        let config = parse_settings(config_json, PathConfig::from_json).map_err(settings_error)?;
         Ok(PathProjector { lengths: config.record_lengths(), records: Vec::new() })
     }
 
@@ -192,9 +189,9 @@ impl GradNormTrainer {
     /// Builds the run for the settings in `config_json`.
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str) -> Result<GradNormTrainer, JsError> {
-        let config = parse_settings(config_json, GradNormConfig::from_json)
-            .map_err(|errors| JsError::new(&describe(&errors)))?;
-        let run = GradNormRun::new(&config).map_err(|errors| JsError::new(&describe(&errors)))?;
+        let config =
+            parse_settings(config_json, GradNormConfig::from_json).map_err(settings_error)?;
+        let run = GradNormRun::new(&config).map_err(settings_error)?;
         Ok(GradNormTrainer { run })
     }
 
@@ -226,10 +223,9 @@ impl MinRatioTrainer {
     /// Builds run `run` (from 0) for the settings in `config_json`.
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str, run: usize) -> Result<MinRatioTrainer, JsError> {
-        let config = parse_settings(config_json, MinRatioConfig::from_json)
-            .map_err(|errors| JsError::new(&describe(&errors)))?;
-        let run =
-            MinRatioRun::new(&config, run).map_err(|errors| JsError::new(&describe(&errors)))?;
+        let config =
+            parse_settings(config_json, MinRatioConfig::from_json).map_err(settings_error)?;
+        let run = MinRatioRun::new(&config, run).map_err(settings_error)?;
         Ok(MinRatioTrainer { run })
     }
 
