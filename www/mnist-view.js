@@ -95,8 +95,8 @@ function digitImage(images, index) {
 
 /**
  * Draws the first `count` digits of `details` in rows of 8, each with its predicted class
- * below it. A mistake gets a red frame and its true class on a second line. Sizes the canvas for the current
- * device pixel ratio and returns the indices of the mistakes.
+ * below it. A mistake gets a red frame and its true class on a second line. Sizes the canvas
+ * for the current device pixel ratio and returns the indices of the mistakes.
  */
 export function drawDigitGrid(canvas, details, count) {
   const ratio = window.devicePixelRatio;

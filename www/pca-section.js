@@ -143,19 +143,18 @@ export class PcaSection extends OptimizationSection {
    * its record cannot be projected.
    */
   addRecords(run, chunk) {
-    const finite = chunk.records.filter((record) => Number.isFinite(record.loss));
-    if (finite.length === 0) {
-      return 0;
-    }
-    run.projector ??= this.newProjector(run);
-    const length = run.projector.recordLength;
+    let added = 0;
     chunk.records.forEach((record, index) => {
-      if (Number.isFinite(record.loss)) {
-        const vectors = chunk.vectors.subarray(index * length, (index + 1) * length);
-        run.projector.add(record.run, record.epoch, record.loss, vectors);
+      if (!Number.isFinite(record.loss)) {
+        return;
       }
+      run.projector ??= this.newProjector(run);
+      const length = run.projector.recordLength;
+      const vectors = chunk.vectors.subarray(index * length, (index + 1) * length);
+      run.projector.add(record.run, record.epoch, record.loss, vectors);
+      added += 1;
     });
-    return finite.length;
+    return added;
   }
 
   /**
@@ -263,7 +262,7 @@ export class PcaSection extends OptimizationSection {
         ? `${formatInteger(recorded)} parameter ${recorded === 1 ? 'vector' : 'vectors'} ` +
           'recorded, and a projection needs at least 2'
         : `${vectors} projected`;
-    // With no run finished, every one diverged, so the lead does not call the run done.
+    // With no run finished, each one diverged or failed, so the lead does not say done.
     const done = finished > 0 ? 'Done: ' : '';
     const lead = `${done}${finished} of ${runs} runs ran ${epochs}; ${projected}.`;
     return [lead, explainedText(run.projection)].filter(Boolean).join(' ');

@@ -4,6 +4,8 @@
 // #generalization, then the settings as url-hash.js describes them), so a link or a reload
 // opens it again.
 
+import { parseHash } from './url-hash.js';
+
 export class ExperimentTabs {
   /**
    * Wires the role="tab" buttons of `tablist`. `onSelect(name, {user})` runs after each
@@ -21,7 +23,7 @@ export class ExperimentTabs {
 
   /** Opens the experiment named by the URL fragment, or the first one. */
   selectFromHash() {
-    const name = window.location.hash.slice(1).split('?')[0].toLowerCase();
+    const name = parseHash(window.location.hash).tab;
     const known = this.tabs.some((tab) => tab.dataset.experiment === name);
     this.select(known ? name : this.tabs[0].dataset.experiment);
   }

@@ -52,10 +52,10 @@ function warmUp(module) {
   worker.addEventListener(
     'message',
     (event) => {
-      if (event.data.kind === 'error') {
-        warn(event.data.message);
+      const { kind, model, message } = event.data;
+      if (kind === 'error') {
+        warn(message);
       }
-      const { kind, model } = event.data;
       if (kind === 'done' && model + 1 < RUNS) {
         startRun(worker, model + 1);
       } else if (FINAL_KINDS.has(kind)) {

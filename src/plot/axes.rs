@@ -167,9 +167,9 @@ fn fit_entries(labels: &mut Vec<String>, capacity: usize) -> Option<String> {
     if labels.len() <= capacity {
         return None;
     }
-    let kept = capacity.saturating_sub(1);
-    let more = format!("+{} more", labels.len() - kept);
-    labels.truncate(kept);
+    let shown = capacity.saturating_sub(1);
+    let more = format!("+{} more", labels.len() - shown);
+    labels.truncate(shown);
     Some(more)
 }
 
