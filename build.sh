@@ -104,11 +104,33 @@ build() {
   cargo build --release --lib --target "$wasm_target"
   say "generating the JS bindings into www/pkg/"
   rm -rf www/pkg
+  bind_wasm www/pkg
+  build_relaxed_wasm
+  say "wasm size: $(gzip -9c www/pkg/gradlab_bg.wasm | wc -c) bytes gzipped," \
+    "$(gzip -9c www/pkg/gradlab_relaxed_bg.wasm | wc -c) with relaxed SIMD"
+}
+
+# Runs wasm-bindgen on the last release wasm, writing gradlab.js and gradlab_bg.wasm to $1.
+bind_wasm() {
   # The name section only names functions in stack traces, and is about 150 KB of the
   # gzipped module; panics still print their message without it.
-  wasm-bindgen --target web --no-typescript --remove-name-section --out-dir www/pkg \
-    "$target_dir/$wasm_target/release/gradlab.wasm"
-  say "wasm size: $(gzip -9c www/pkg/gradlab_bg.wasm | wc -c) bytes gzipped"
+  wasm-bindgen --target web --no-typescript --remove-name-section --out-name gradlab \
+    --out-dir "$1" "$target_dir/$wasm_target/release/gradlab.wasm"
+}
+
+# The same module with relaxed SIMD, whose multiply-add the browser may fuse, for browsers
+# that validate it. Only gradlab's own crate gets the feature: cargo rustc passes flags to the
+# last crate alone, and burn's SIMD crate does not compile with it. The JS glue must equal the
+# plain build's, since the page loads either module through it.
+build_relaxed_wasm() {
+  say "building the release wasm again with relaxed SIMD (fused multiply-add in the kernels)"
+  cargo rustc --release --lib --target "$wasm_target" -- -C target-feature=+simd128,+relaxed-simd
+  local relaxed_pkg="$target_dir/relaxed-pkg"
+  rm -rf "$relaxed_pkg"
+  bind_wasm "$relaxed_pkg"
+  cmp -s "$relaxed_pkg/gradlab.js" www/pkg/gradlab.js ||
+    fail "the relaxed SIMD build generated other JS bindings than the plain build"
+  mv "$relaxed_pkg/gradlab_bg.wasm" www/pkg/gradlab_relaxed_bg.wasm
 }
 
 serve() {

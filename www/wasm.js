@@ -15,6 +15,39 @@ async function compileWasm(url) {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
+// The smallest module with a relaxed SIMD instruction: a function that returns
+// f32x4.relaxed_madd of its three v128 parameters.
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic and version
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type (v128 x3) -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of that type
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, // local.get 0, 1, 2
+  0xfd, 0x85, 0x02, 0x0b, // f32x4.relaxed_madd, end
+]);
+
+/** Returns whether this browser runs relaxed SIMD, whose multiply-add it may fuse. */
+export function hasRelaxedSimd() {
+  return WebAssembly.validate(RELAXED_SIMD_PROBE);
+}
+
+/**
+ * Compiles the module built with relaxed SIMD where the browser runs it, else the plain SIMD
+ * one. The relaxed build's kernels fuse multiply-add where the machine can, so its CNN steps
+ * are faster (bench/RESULTS.md times both). Both modules share the bindings in pkg/gradlab.js.
+ */
+async function compileFastest() {
+  const plain = new URL('./pkg/gradlab_bg.wasm', import.meta.url);
+  if (!hasRelaxedSimd()) {
+    return compileWasm(plain);
+  }
+  try {
+    return await compileWasm(new URL('./pkg/gradlab_relaxed_bg.wasm', import.meta.url));
+  } catch (error) {
+    console.warn(`The relaxed SIMD module failed to load, so the plain one runs: ${error.message}`);
+    return compileWasm(plain);
+  }
+}
+
 /**
  * Loads the bindings and compiles the module once; workers receive the compiled module.
  * NOTE: V8 compiles only the baseline code here. Its optimizing compiler takes each hot
@@ -24,7 +57,7 @@ async function compileWasm(url) {
  */
 export async function loadWasm() {
   const bindings = await import('./pkg/gradlab.js');
-  const module = await compileWasm(new URL('./pkg/gradlab_bg.wasm', import.meta.url));
+  const module = await compileFastest();
   await bindings.default({ module_or_path: module });
   return { bindings, module };
 }
