@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
+import { hasRelaxedSimd } from '../www/wasm.js';
+
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TARGET_DIR = process.env.CARGO_TARGET_DIR ?? `${ROOT}target`;
@@ -53,19 +55,25 @@ export function torchEngine() {
   };
 }
 
-/** gradlab's wasm in this Node process, loaded from www/pkg/. */
+/**
+ * gradlab's wasm in this Node process, loaded from www/pkg/: the relaxed SIMD module where
+ * Node validates it, as the page chooses. Node 20 does not without a flag.
+ */
 export function nodeWasmEngine(engine) {
   let bindings = null;
   return {
     id: `gradlab wasm ${engine}, Node`,
     async start() {
       bindings = await import(`${ROOT}www/pkg/gradlab.js`);
-      const bytes = await readFile(`${ROOT}www/pkg/gradlab_bg.wasm`);
+      const relaxed = hasRelaxedSimd();
+      const file = relaxed ? 'gradlab_relaxed_bg.wasm' : 'gradlab_bg.wasm';
+      const bytes = await readFile(`${ROOT}www/pkg/${file}`);
       const start = performance.now();
       const module = await WebAssembly.compile(bytes);
       const compileMs = performance.now() - start;
       bindings.initSync({ module });
-      return { compileMs, version: process.version };
+      const simd = relaxed ? 'relaxed SIMD' : 'plain SIMD';
+      return { compileMs, version: process.version, simd };
     },
     async measure({ workload, warmup, steps, seed }) {
       const bench = new bindings.BenchWorkload(workload, engine, seed);

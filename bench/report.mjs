@@ -18,6 +18,10 @@ const NOTES = [
     '(Conv2DBackpropFilter), so it cannot train workload B; it is reported as failed there.',
   'PyTorch runs with torch.set_num_threads(1) when python3 can import torch; otherwise it ' +
     'is skipped.',
+  "gradlab's wasm comes in two modules: one with relaxed SIMD, whose kernels' multiply-add " +
+    'the engine may fuse, and a plain SIMD one for engines that do not validate the first. ' +
+    'Each engine loads the one the page would load; the plain SIMD row in Chromium shows what ' +
+    'fusing buys.',
 ];
 
 function stats(engine, workload) {
@@ -62,7 +66,8 @@ export function targets(results) {
     const engine = results.engines.find((e) => e.id.startsWith(prefix));
     return engine ? (stats(engine, w)?.median ?? null) : null;
   };
-  const check = (name, value, goal, met) => ({ name, value, goal, met });
+  // Pool ratios get three decimals, so one just above 0.6 does not print as 0.60.
+  const check = (name, value, goal, met, digits = 2) => ({ name, value, goal, met, digits });
   const speedup = (prefix, w) => (peer(prefix, w) && gradlab(w) ? peer(prefix, w) / gradlab(w) : null);
   const torch = peer('PyTorch', 'cnn');
   return [
@@ -70,14 +75,19 @@ export function targets(results) {
     check('B: ConvNetJS / gradlab', speedup('ConvNetJS', 'cnn'), '>= 20', (v) => v >= 20),
     check('A: TF.js wasm / gradlab', speedup('TF.js 4 wasm', 'mlp'), '>= 5', (v) => v >= 5),
     check('A: ConvNetJS / gradlab', speedup('ConvNetJS', 'mlp'), '>= 20', (v) => v >= 20),
-    check('wasm gzipped, MB', results.wasmGzipBytes / 1e6, `<= ${WASM_LIMIT_BYTES / 1e6}`, (v) => v <= WASM_LIMIT_BYTES / 1e6),
+    check('wasm gzipped, larger module, MB', largestGzip(results) / 1e6, `<= ${WASM_LIMIT_BYTES / 1e6}`, (v) => v <= WASM_LIMIT_BYTES / 1e6),
     ...pageTargets(results.page, check),
-  ].map(({ name, value, goal, met }) => ({
+  ].map(({ name, value, goal, met, digits }) => ({
     name,
     goal,
-    value: value === null ? 'not measured' : value.toFixed(2),
+    value: value === null ? 'not measured' : value.toFixed(digits),
     met: value === null ? 'unknown' : met(value) ? 'met' : 'not met',
   }));
+}
+
+/** Returns the gzipped size of the larger of the plain and the relaxed SIMD module. */
+function largestGzip(results) {
+  return Math.max(results.wasmGzipBytes, results.relaxedWasmGzipBytes ?? 0);
 }
 
 const MIB = 2 ** 20;
@@ -102,7 +112,7 @@ function idleTarget(pool, check, scales) {
     return [];
   }
   const name = `pca 8 runs, 2 workers / 1, first Train after ${pool.idleSeconds} s idle`;
-  return [check(name, poolRatio(pool.idle), '<= 0.6', scales)];
+  return [check(name, poolRatio(pool.idle), '<= 0.6', scales, 3)];
 }
 
 function pageTargets(page, check) {
@@ -117,7 +127,7 @@ function pageTargets(page, check) {
     check('first chart after navigation, ms (median)', middle, '<= 1000', (v) => v <= 1000),
     check('nine experiments in the page, s', suite, '<= 600', (v) => v <= 600),
     check('largest peak wasm memory of a worker, MiB', peak, '<= 256', (v) => v <= 256),
-    check('pca 8 runs, 2 workers / 1, Train again', poolRatio(page.pool.again), '<= 0.6', scales),
+    check('pca 8 runs, 2 workers / 1, Train again', poolRatio(page.pool.again), '<= 0.6', scales, 3),
     ...idleTarget(page.pool, check, scales),
   ];
 }
@@ -182,7 +192,22 @@ ${idleText(pool)}`;
 function compileLines(results) {
   return results.engines
     .filter((e) => e.info.compileMs !== undefined)
-    .map((e) => `${e.id}: wasm compiled in ${e.info.compileMs.toFixed(0)} ms`);
+    .map((e) => {
+      const module = e.info.simd ? `${e.info.simd} wasm` : 'wasm';
+      return `${e.id}: ${module} compiled in ${e.info.compileMs.toFixed(0)} ms`;
+    });
+}
+
+/** Describes the sizes of the two wasm modules, plain SIMD and relaxed SIMD. */
+function wasmSizes(results) {
+  const size = (bytes, gzipped) =>
+    `${bytes.toLocaleString('en-US')} bytes, ${gzipped.toLocaleString('en-US')} gzipped (level 9)`;
+  const plain = `The plain SIMD wasm module is ${size(results.wasmBytes, results.wasmGzipBytes)}.`;
+  if (results.relaxedWasmBytes === undefined) {
+    return plain;
+  }
+  const relaxed = size(results.relaxedWasmBytes, results.relaxedWasmGzipBytes);
+  return `${plain} The relaxed SIMD one, which browsers that validate it load, is ${relaxed}.`;
 }
 
 function padded(table) {
@@ -229,8 +254,7 @@ ${markdownTable(HEADER, rows(results))}
 
 ${markdownTable(['target', 'measured', 'goal', ''], targetRows)}
 
-The wasm module is ${results.wasmBytes.toLocaleString('en-US')} bytes,
-${results.wasmGzipBytes.toLocaleString('en-US')} gzipped (level 9).
+${wasmSizes(results)}
 ${compileLines(results).map((line) => `- ${line}`).join('\n')}
 
 ## The page

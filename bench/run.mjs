@@ -45,14 +45,15 @@ function torchAvailable() {
 }
 
 function chromiumEngines(page) {
-  const gradlab = (engine) => ({
-    id: `gradlab wasm ${engine}, Chromium worker`,
+  const gradlab = (engine, plainSimd = false) => ({
+    id: `gradlab wasm ${engine}${plainSimd ? ' plain SIMD' : ''}, Chromium worker`,
     script: '/bench/browser/gradlab-worker.js',
-    init: { engine },
+    init: { engine, plainSimd },
   });
   const peer = (id, name) => ({ id, script: '/bench/browser/peer-worker.js', init: { peer: name } });
   return [
     gradlab('flex'),
+    gradlab('flex', true),
     gradlab('ndarray'),
     peer('TF.js 4 cpu, Chromium worker', 'tfjs-cpu'),
     peer('TF.js 4 wasm (SIMD, 1 thread), Chromium worker', 'tfjs-wasm'),
@@ -125,6 +126,7 @@ function buildResults(entries, { samples, failures }, context) {
 
 async function machineContext(browser, rounds) {
   const wasm = await readFile(`${ROOT}www/pkg/gradlab_bg.wasm`);
+  const relaxedWasm = await readFile(`${ROOT}www/pkg/gradlab_relaxed_bg.wasm`);
   return {
     date: new Date().toISOString(),
     rounds,
@@ -134,12 +136,15 @@ async function machineContext(browser, rounds) {
     chromium: browser.version(),
     wasmBytes: wasm.length,
     wasmGzipBytes: gzipSync(wasm, { level: 9 }).length,
+    relaxedWasmBytes: relaxedWasm.length,
+    relaxedWasmGzipBytes: gzipSync(relaxedWasm, { level: 9 }).length,
   };
 }
 
 function requireBuilt() {
   const missing = [
     ['www/pkg/gradlab_bg.wasm', './build.sh build'],
+    ['www/pkg/gradlab_relaxed_bg.wasm', './build.sh build'],
     ['bench/node_modules/@tensorflow/tfjs', './build.sh bench (it installs the peers)'],
   ].filter(([file]) => !existsSync(`${ROOT}${file}`));
   for (const [file, command] of missing) {

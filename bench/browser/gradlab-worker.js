@@ -1,6 +1,10 @@
 // A module Web Worker that runs the benchmark's workloads on gradlab's wasm build, with the
-// same messages as peer-worker.js: { type: 'init', engine }, then { type: 'run', workload,
-// warmup, steps, seed }. Its replies also carry the wasm compile time and the wasm memory size.
+// same messages as peer-worker.js: { type: 'init', engine, plainSimd }, then { type: 'run',
+// workload, warmup, steps, seed }. It loads the module the page would load, or the plain SIMD
+// one when plainSimd is set. Its replies also carry the wasm compile time, the module loaded
+// and the wasm memory size.
+
+import { hasRelaxedSimd } from '/www/wasm.js';
 
 const PKG = '/www/pkg';
 let bindings = null;
@@ -10,12 +14,15 @@ let memory = null;
 async function init(message) {
   engine = message.engine;
   bindings = await import(`${PKG}/gradlab.js`);
+  const relaxed = hasRelaxedSimd() && !message.plainSimd;
+  const file = relaxed ? 'gradlab_relaxed_bg.wasm' : 'gradlab_bg.wasm';
   const start = performance.now();
-  const module = await WebAssembly.compileStreaming(fetch(`${PKG}/gradlab_bg.wasm`));
+  const module = await WebAssembly.compileStreaming(fetch(`${PKG}/${file}`));
   const compileMs = performance.now() - start;
   const exports = await bindings.default({ module_or_path: module });
   memory = exports.memory;
-  return { type: 'ready', compileMs, initMs: performance.now() - start, version: 'wasm' };
+  const simd = relaxed ? 'relaxed SIMD' : 'plain SIMD';
+  return { type: 'ready', compileMs, initMs: performance.now() - start, version: 'wasm', simd };
 }
 
 function run(message) {
