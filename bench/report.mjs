@@ -150,7 +150,7 @@ function idleText(pool) {
   }
   return `A page left idle for ${pool.idleSeconds} s compiles them before its first Train, in two
 warm-up runs in one of its spare workers; that first Train took ${poolText(pool.idle)}
-(${poolRatio(pool.idle).toFixed(2)}).
+(${poolRatio(pool.idle).toFixed(3)}).
 `;
 }
 
@@ -162,7 +162,7 @@ function firstTrainExtra(pool) {
 
 /** Describes the first Train of a fresh page, which includes V8's optimizing compile. */
 function firstTrainText(pool) {
-  const ratio = poolRatio(pool.first).toFixed(2);
+  const ratio = poolRatio(pool.first).toFixed(3);
   return `the first Train of a page, with V8's optimizing compile: ${ratio} (${firstTrainExtra(pool)})`;
 }
 
@@ -179,9 +179,9 @@ loads.
 
 The PCA experiment's 8 runs, with navigator.hardwareConcurrency set to 1, then 2, in a fresh
 page each time, over ${pool.first[1].length} rounds (median and range). Pressed again in the
-same page, Train took ${poolText(pool.again)} (${poolRatio(pool.again).toFixed(2)}).
+same page, Train took ${poolText(pool.again)} (${poolRatio(pool.again).toFixed(3)}).
 
-The first Train of a page took ${poolText(pool.first)} (${poolRatio(pool.first).toFixed(2)}),
+The first Train of a page took ${poolText(pool.first)} (${poolRatio(pool.first).toFixed(3)}),
 ${firstTrainExtra(pool)}. It also pays for V8 compiling the module's hot functions with its
 optimizing compiler, once per page, on the same two cores; \`node bench/trace-pool.mjs 2
 --first\` prints that compile's CPU time. It is wasm compile time, which this benchmark

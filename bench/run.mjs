@@ -1,7 +1,8 @@
 // gradlab's training benchmark: the two workloads on every engine, interleaved over several
 // rounds, with the median and range of milliseconds per step, then the page's own targets
 // (bench/page.mjs; --skip-page leaves them out). Writes bench/results.json and bench/RESULTS.md
-// and prints the tables. Run it through `./build.sh bench [ROUNDS]`.
+// and prints the tables. Run it through `./build.sh bench [ROUNDS]`. With --render it only
+// writes bench/RESULTS.md again from bench/results.json.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -152,8 +153,18 @@ function requireBuilt() {
   }
 }
 
+/** Renders bench/RESULTS.md again from bench/results.json, after a change to report.mjs. */
+async function renderAgain() {
+  const results = JSON.parse(await readFile(`${ROOT}bench/results.json`, 'utf8'));
+  await writeFile(`${ROOT}bench/RESULTS.md`, renderMarkdown(results));
+  console.log('wrote bench/RESULTS.md from bench/results.json');
+}
+
 async function main() {
   const args = process.argv.slice(2);
+  if (args.includes('--render')) {
+    return renderAgain();
+  }
   const skipPage = args.includes('--skip-page');
   const rounds = parseRounds(args.find((arg) => !arg.startsWith('--')));
   requireBuilt();
