@@ -6,7 +6,7 @@
 //! over ten times the input's size, and streaming it from memory cost more than the arithmetic.
 
 use super::lanes::{self, F4};
-use super::matmul::{multiply, multiply_transposed_add};
+use super::matmul::{multiply, multiply_add};
 
 /// The sizes of one convolution over a batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,18 +86,22 @@ pub fn forward(x: &[f32], weight: &[f32], bias: &[f32], s: &ConvShape) -> Vec<f3
 }
 
 /// Returns the weight gradient `[out, in, k, k]` from the padded input and the output gradient
-/// `[batch, out, out_h, out_w]`.
+/// `[batch, out, out_h, out_w]`. Per image, the patch columns times the transposed output
+/// gradient add to the gradient's transpose: each block of it then sums over the positions in
+/// vector registers, without a sum across lanes at the end of every image.
 pub fn weight_grad(x: &[f32], output_grad: &[f32], s: &ConvShape) -> Vec<f32> {
     let s = s.padded();
-    let (patch, positions) = (s.patch(), s.positions());
-    let mut grad = vec![0.0; s.out_channels * patch];
+    let (patch, positions, out) = (s.patch(), s.positions(), s.out_channels);
+    let mut grad_t = vec![0.0; patch * out];
     let mut cols = vec![0.0; patch * positions];
+    let mut dy_t = vec![0.0; positions * out];
     let images = x.chunks_exact(s.in_channels * s.height * s.width);
-    for (image, dy) in images.zip(output_grad.chunks_exact(s.out_channels * positions)) {
+    for (image, dy) in images.zip(output_grad.chunks_exact(out * positions)) {
         im2col(image, &s, &mut cols);
-        multiply_transposed_add(&mut grad, dy, &cols, (s.out_channels, patch, positions));
+        transpose_into(dy, out, positions, &mut dy_t);
+        multiply_add(&mut grad_t, &cols, &dy_t, (patch, positions, out));
     }
-    grad
+    transpose(&grad_t, patch, out)
 }
 
 /// Returns the bias gradient `[out]`: the output gradient summed over images and positions.
@@ -141,7 +145,18 @@ pub fn input_grad(weight: &[f32], output_grad: &[f32], s: &ConvShape) -> Vec<f32
 
 /// Returns the `[cols, rows]` transpose of the row-major `[rows, cols]` matrix `m`.
 fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    (0..cols).flat_map(|c| (0..rows).map(move |r| m[r * cols + c])).collect()
+    let mut t = vec![0.0; rows * cols];
+    transpose_into(m, rows, cols, &mut t);
+    t
+}
+
+/// Writes the `[cols, rows]` transpose of the row-major `[rows, cols]` matrix `m` into `t`.
+fn transpose_into(m: &[f32], rows: usize, cols: usize, t: &mut [f32]) {
+    for (r, row) in m.chunks_exact(cols).take(rows).enumerate() {
+        for (c, &value) in row.iter().enumerate() {
+            t[c * rows + r] = value;
+        }
+    }
 }
 
 /// Unrolls the patches of one padded image `[in, h, w]` into `cols` `[patch, positions]`: row
