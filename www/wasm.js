@@ -30,34 +30,35 @@ export function hasRelaxedSimd() {
   return WebAssembly.validate(RELAXED_SIMD_PROBE);
 }
 
-/**
- * Compiles the module built with relaxed SIMD where the browser runs it, else the plain SIMD
- * one. The relaxed build's kernels fuse multiply-add where the machine can, so its CNN steps
- * are faster (bench/RESULTS.md times both). Both modules share the bindings in pkg/gradlab.js.
- */
-async function compileFastest() {
-  const plain = new URL('./pkg/gradlab_bg.wasm', import.meta.url);
-  if (!hasRelaxedSimd()) {
-    return compileWasm(plain);
-  }
-  try {
-    return await compileWasm(new URL('./pkg/gradlab_relaxed_bg.wasm', import.meta.url));
-  } catch (error) {
-    console.warn(`The relaxed SIMD module failed to load, so the plain one runs: ${error.message}`);
-    return compileWasm(plain);
-  }
+/** Imports the bindings from `bindingsPath` and instantiates the module `file` of pkg/. */
+async function instantiate(bindingsPath, file) {
+  const bindings = await import(bindingsPath);
+  const module = await compileWasm(new URL(`./pkg/${file}`, import.meta.url));
+  await bindings.default({ module_or_path: module });
+  return { bindings, module };
 }
 
 /**
- * Loads the bindings and compiles the module once; workers receive the compiled module.
+ * Loads the bindings and compiles the module once; workers receive the compiled module. It is
+ * the module built with relaxed SIMD where the browser runs it, else the plain SIMD one, which
+ * also serves when the relaxed one fails to load or to start. The relaxed build's kernels
+ * fuse multiply-add where the machine can, so its CNN steps are faster (bench/RESULTS.md
+ * times both). Both modules share the bindings in pkg/gradlab.js.
  * NOTE: V8 compiles only the baseline code here. Its optimizing compiler takes each hot
  * function once it has run for a while, in every new page, on background threads that share
  * the cores with the workers. The first Train of a page pays for that: the 8 PCA runs take
  * about 0.5 s longer than on a second Train.
  */
 export async function loadWasm() {
-  const bindings = await import('./pkg/gradlab.js');
-  const module = await compileFastest();
-  await bindings.default({ module_or_path: module });
-  return { bindings, module };
+  if (!hasRelaxedSimd()) {
+    return instantiate('./pkg/gradlab.js', 'gradlab_bg.wasm');
+  }
+  try {
+    return await instantiate('./pkg/gradlab.js', 'gradlab_relaxed_bg.wasm');
+  } catch (error) {
+    console.warn(`The relaxed SIMD module failed to load, so the plain one runs: ${error.message}`);
+    // A module that fails while it starts leaves those bindings set up for it, so the plain
+    // module gets an instance of the bindings of its own.
+    return instantiate('./pkg/gradlab.js?plain', 'gradlab_bg.wasm');
+  }
 }

@@ -91,6 +91,22 @@ test('failing relaxed module falls back to plain', async () => {
   await context.close();
 });
 
+test('relaxed module that cannot start falls back', async () => {
+  // An empty module compiles, but it lacks the exports the bindings call while starting.
+  const emptyModule = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+  const fulfill = (route) =>
+    route.request().url().endsWith(RELAXED)
+      ? route.fulfill({ status: 200, contentType: 'application/wasm', body: emptyModule })
+      : route.continue();
+  const { context, page, errors, warnings, requested } = await openPage({ fulfill });
+  assert.equal(await trainShortFit(page), 'done');
+  assert.deepEqual(requested, [RELAXED, PLAIN]);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /relaxed SIMD module failed to load, so the plain one runs/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('both modules train the CNN alike', async () => {
   const { context, page } = await openPage();
   await waitForStatus(page, ['ready']);
