@@ -89,7 +89,7 @@ import { ExperimentTabs } from './tabs.js';
 import { TABS } from './url-hash.js';
 import { UrlNotice } from './url-notice.js';
 import { UrlState, bindPage } from './url-state.js';
-import { loadWasm } from './wasm.js';
+import { loadWasm, markLoadFailed } from './wasm.js';
 import { startSpareWorkers } from './pool.js';
 import { warmUpWhenIdle } from './warm-up.js';
 
@@ -104,22 +104,7 @@ function showLoadError(error) {
     `The WebAssembly module failed to load, so nothing can be trained: ${error.message}. ` +
     'Build it with ./build.sh build, then reload the page.';
   element.hidden = false;
-  const statusIds = [
-    'status',
-    'mnist-status',
-    'pca-status',
-    'gradnorm-status',
-    'minratio-status',
-    'random-labels-status',
-    'capacity-status',
-    'interpolate-status',
-    'sensitivity-status',
-  ];
-  for (const id of statusIds) {
-    const status = document.getElementById(id);
-    status.textContent = 'Not available: the WebAssembly module failed to load.';
-    status.dataset.state = 'failed';
-  }
+  markLoadFailed();
 }
 
 async function boot() {

@@ -17,7 +17,7 @@ import { experimentTitle } from './share.js';
 import { SECTION_KEY, TABS, parseHash } from './url-hash.js';
 import { UrlNotice } from './url-notice.js';
 import { UrlState, bindPage } from './url-state.js';
-import { loadWasm } from './wasm.js';
+import { loadWasm, markLoadFailed } from './wasm.js';
 
 /**
  * Returns the tab and section that `hash` names, falling back to the first of each.
@@ -109,6 +109,15 @@ function showLoadError(error) {
   element.textContent = `This demo failed to load: ${error.message}`;
   element.hidden = false;
   document.getElementById('embed-summary').textContent = 'Not available.';
+  markLoadFailed();
+  // The full page may still load, so the link keeps the demo's settings.
+  document.getElementById('embed-open').href = `index.html${window.location.hash}`;
+}
+
+function showTitle(tab, section) {
+  const title = experimentTitle(document, tab, section);
+  document.getElementById('embed-title').textContent = title;
+  document.title = `${title} · gradlab`;
 }
 
 async function boot() {
@@ -117,15 +126,13 @@ async function boot() {
   let page;
   try {
     adoptExperiment(await fetchMainPage(), tab, section);
+    showTitle(tab, section);
     const { bindings, module } = await loadWasm();
     page = buildPage(bindings, module, tab, section);
   } catch (error) {
     showLoadError(error);
     return;
   }
-  const title = experimentTitle(document, tab, section);
-  document.getElementById('embed-title').textContent = title;
-  document.title = `${title} · gradlab`;
   const urlState = new UrlState(notice, { writes: false });
   bindPage(urlState, tab, page);
   const applied = urlState.apply(window.location.hash);

@@ -25,6 +25,14 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
   0xfd, 0x85, 0x02, 0x0b, // f32x4.relaxed_madd, end
 ]);
 
+/** Marks every status line that still waits for the module as failed. */
+export function markLoadFailed() {
+  for (const status of document.querySelectorAll('[data-state="loading"]')) {
+    status.textContent = 'Not available: the WebAssembly module failed to load.';
+    status.dataset.state = 'failed';
+  }
+}
+
 /** Returns whether this browser runs relaxed SIMD, whose multiply-add it may fuse. */
 export function hasRelaxedSimd() {
   return WebAssembly.validate(RELAXED_SIMD_PROBE);

@@ -101,6 +101,8 @@ test('changed fragment reloads the demo', async () => {
     window.location.hash = '#mnist?epochs=2';
   });
   await page.getByTestId('embed-title').filter({ hasText: 'MNIST' }).waitFor();
+  // The title shows as soon as the experiment's markup is in; the summary once it is ready.
+  await waitForState(page, 'mnist-status', ['ready']);
   assert.match(await page.getByTestId('embed-summary').textContent(), /Epochs: 2/);
   assert.deepEqual(problems, []);
   await context.close();

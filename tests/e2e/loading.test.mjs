@@ -15,11 +15,11 @@ let browser;
 useServedPage((session) => ({ server, browser } = session));
 
 /**
- * Opens the page, with each wasm request served by `fulfill` when given and with `initScript`
+ * Opens the page, or `path` under the server, with each wasm request served by `fulfill` when given and with `initScript`
  * run before the page's scripts. Returns the page, its console errors and warnings, and the
  * names of the wasm files it requested.
  */
-async function openPage({ fulfill = null, initScript = null } = {}) {
+async function openPage({ fulfill = null, initScript = null, path = '' } = {}) {
   const context = await browser.newContext();
   if (initScript) {
     await context.addInitScript(initScript);
@@ -39,7 +39,7 @@ async function openPage({ fulfill = null, initScript = null } = {}) {
     requested.push(new URL(route.request().url()).pathname.split('/').pop());
     return fulfill ? fulfill(route) : route.continue();
   });
-  await page.goto(server.url);
+  await page.goto(`${server.url}${path}`);
   return { context, page, errors, warnings, requested };
 }
 
@@ -161,5 +161,20 @@ test('missing wasm is reported', async () => {
   assert.match(message, /gradlab_bg\.wasm returned HTTP 404/);
   assert.equal(await page.locator('#train').isDisabled(), true);
   assert.ok(errors.length > 0, 'the failure was not logged to the console');
+  await context.close();
+});
+
+test('missing wasm is reported in an embed', async () => {
+  const { context, page } = await openPage({
+    path: 'embed.html#fit?epochs=100',
+    fulfill: (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }),
+  });
+  await waitForStatus(page, ['failed']);
+  assert.match(await page.locator('#load-error').textContent(), /This demo failed to load/);
+  assert.match(await page.locator('#status').textContent(), /^Not available/);
+  assert.notEqual(await page.title(), 'gradlab');
+  // The link to the full page keeps the demo's settings.
+  const link = await page.locator('#embed-open').getAttribute('href');
+  assert.equal(link, 'index.html#fit?epochs=100');
   await context.close();
 });
