@@ -79,6 +79,8 @@ impl Ranged for Axis {
 /// Returns the ticks of a log axis over `range` (log10 of the values), at most `max` of them:
 /// the densest of every digit, even digits, 1-2-5 and powers of ten that fits. A range too
 /// short for two of those gets ten ticks spread evenly.
+// NOTE: a range under a decade can run well past its last tick, such as ticks 0.06 to 0.1
+// under data up to 0.18, because no set has ticks between 1 and 2 times a power of ten.
 pub fn log_ticks(range: &Range<f64>, max: usize) -> Vec<f64> {
     let inside = |mantissas: &[f64]| -> Vec<f64> {
         let (first, last) = (range.start.floor() as i32, range.end.ceil() as i32);
