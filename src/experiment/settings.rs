@@ -89,11 +89,21 @@ impl<'a> Reader<'a> {
             (float.fract() == 0.0 && (0.0..u64::MAX as f64).contains(&float))
                 .then_some(float as u64)
         });
+        // A whole number beyond u64, such as -5 or 1e23, is out of range rather than not whole.
+        let beyond = value.as_f64().is_some_and(|float| float.is_finite() && float.fract() == 0.0);
         match whole {
             Some(whole) if (min..=max).contains(&whole) => whole,
             Some(whole) => self.reject(
                 field,
                 format!("{whole} is out of range; enter a whole number from {min} to {max}"),
+                default,
+            ),
+            None if beyond => self.reject(
+                field,
+                format!(
+                    "{} is out of range; enter a whole number from {min} to {max}",
+                    preview(value)
+                ),
                 default,
             ),
             None => self.reject(
@@ -163,4 +173,29 @@ fn shorten(text: &str) -> String {
         short.push_str("...");
     }
     short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Returns the message of reading `value` as a whole number from 2 to 1000.
+    fn integer_message(value: Value) -> String {
+        let object = json!({ "count": value });
+        let mut reader = Reader::new(&object).expect("an object");
+        reader.integer("count", 10, [2, 1000]);
+        reader.errors.first().map(|error| error.message.clone()).unwrap_or_default()
+    }
+
+    #[test]
+    fn whole_numbers_out_of_range() {
+        let range = "is out of range; enter a whole number from 2 to 1000";
+        assert_eq!(integer_message(json!(1)), format!("1 {range}"));
+        assert_eq!(integer_message(json!(-5)), format!("-5 {range}"));
+        assert_eq!(integer_message(json!(1e23)), format!("1e+23 {range}"));
+        assert_eq!(integer_message(json!(2.5)), "2.5 is not a whole number from 2 to 1000");
+        assert_eq!(integer_message(json!("7")), "\"7\" is not a whole number from 2 to 1000");
+        assert_eq!(integer_message(json!(7)), "");
+    }
 }

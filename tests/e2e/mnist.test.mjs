@@ -194,7 +194,7 @@ test('invalid settings start nothing', async () => {
     'mnist-epochs': /out of range/,
     'mnist-batch-size': /out of range/,
     'mnist-learning-rate': /"abc" is not a finite number/,
-    'mnist-seed': /not a whole number/,
+    'mnist-seed': /-1 is out of range/,
   };
   for (const [input, pattern] of Object.entries(expected)) {
     const message = await page.locator(`#${input}-error`).textContent();
