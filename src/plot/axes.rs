@@ -77,10 +77,8 @@ impl Ranged for Axis {
 }
 
 /// Returns the ticks of a log axis over `range` (log10 of the values), at most `max` of them:
-/// the densest of every digit, even digits, 1-2-5 and powers of ten that fits. A range too
-/// short for two of those gets ten ticks spread evenly.
-// NOTE: a range under a decade can run well past its last tick, such as ticks 0.06 to 0.1
-// under data up to 0.18, because no set has ticks between 1 and 2 times a power of ten.
+/// the densest of every digit with 1.5, even digits, 1-2-5 and powers of ten that fits. A
+/// range too short for two of those gets ten ticks spread evenly.
 pub fn log_ticks(range: &Range<f64>, max: usize) -> Vec<f64> {
     let inside = |mantissas: &[f64]| -> Vec<f64> {
         let (first, last) = (range.start.floor() as i32, range.end.ceil() as i32);
@@ -89,7 +87,9 @@ pub fn log_ticks(range: &Range<f64>, max: usize) -> Vec<f64> {
             .filter(|tick| range.start <= *tick && *tick <= range.end)
             .collect()
     };
-    let digits: Vec<f64> = (1..10).map(f64::from).collect();
+    // 1.5 splits the widest step between digits, from 1 to 2, which a range just above a
+    // power of ten would otherwise leave without a label.
+    let digits = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
     let sets: [&[f64]; 4] = [&digits, &[1.0, 2.0, 4.0, 6.0, 8.0], &[1.0, 2.0, 5.0], &[1.0]];
     for mantissas in sets {
         let ticks = inside(mantissas);
@@ -518,8 +518,16 @@ mod tests {
     #[test]
     fn short_ranges_get_digits() {
         let range = 0.15f64.log10()..0.95f64.log10();
-        assert_eq!(values(log_ticks(&range, 10)), vec![0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+        let digits = vec![0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+        assert_eq!(values(log_ticks(&range, 10)), digits);
         assert_eq!(values(log_ticks(&range, 7)), vec![0.2, 0.4, 0.6, 0.8]);
+    }
+
+    #[test]
+    fn range_just_above_a_power_gets_a_label() {
+        let range = 0.05f64.log10()..0.19f64.log10();
+        let ticks = vec![0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.15];
+        assert_eq!(values(log_ticks(&range, 8)), ticks);
     }
 
     #[test]
