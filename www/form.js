@@ -26,19 +26,31 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 const MAX_ECHO_LENGTH = 40;
 
-/** Parses typed text as a finite decimal number, or returns null when it is not one. */
+/**
+ * Parses typed text as a finite decimal number, or returns null when it is not one. Text such
+ * as 1e-400, which is not 0 but rounds to 0 as a double, is not one either.
+ */
 export function parseDecimal(text) {
   const trimmed = text.trim();
   if (!DECIMAL.test(trimmed)) {
     return null;
   }
   const value = Number(trimmed);
-  return Number.isFinite(value) ? value : null;
+  return Number.isFinite(value) && !roundsToZero(trimmed, value) ? value : null;
+}
+
+/** Returns whether decimal `text` has a non-zero digit before its exponent but `value` is 0. */
+function roundsToZero(text, value) {
+  return value === 0 && /[1-9]/.test(text.split(/e/i)[0]);
 }
 
 function notANumber(text, sample) {
   const echo = text.length > MAX_ECHO_LENGTH ? `${text.slice(0, MAX_ECHO_LENGTH)}…` : text;
   const quoted = echo.trim() === '' ? 'An empty field' : `"${echo}"`;
+  const trimmed = text.trim();
+  if (DECIMAL.test(trimmed) && roundsToZero(trimmed, Number(trimmed))) {
+    return `${quoted} is too close to 0 to compute with; enter one such as ${sample}.`;
+  }
   return `${quoted} is not a finite number; enter one such as ${sample}.`;
 }
 

@@ -43,6 +43,13 @@ const CASES = [
     input: 'learning-rate',
     pattern: /"abc" is not a finite number/,
   },
+  {
+    name: 'learning rate below doubles',
+    settings: { 'learning-rate': '1e-400' },
+    errorId: 'learning-rate-error',
+    input: 'learning-rate',
+    pattern: /"1e-400" is too close to 0 to compute with; enter one such as/,
+  },
   { name: 'zero epochs', settings: { epochs: '0' }, errorId: 'epochs-error', input: 'epochs' },
   {
     name: 'epochs above maximum',
