@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fillSettings, statusState, useServedPage, waitForStatus } from './helpers.mjs';
+import { waitForState } from './share-helpers.mjs';
 
 const PLAIN = 'gradlab_bg.wasm';
 const RELAXED = 'gradlab_relaxed_bg.wasm';
+const NOT_FOUND = { status: 404, contentType: 'text/plain', body: 'not found' };
 
 let server;
 let browser;
@@ -15,9 +17,9 @@ let browser;
 useServedPage((session) => ({ server, browser } = session));
 
 /**
- * Opens the page, or `path` under the server, with each wasm request served by `fulfill` when given and with `initScript`
- * run before the page's scripts. Returns the page, its console errors and warnings, and the
- * names of the wasm files it requested.
+ * Opens the page, or `path` under the server, with each wasm request served by `fulfill` when
+ * given and `initScript` run before the page's scripts. Returns the page, its console errors
+ * and warnings, and the names of the wasm files it requested.
  */
 async function openPage({ fulfill = null, initScript = null, path = '' } = {}) {
   const context = await browser.newContext();
@@ -52,13 +54,21 @@ async function trainShortFit(page) {
   return statusState(page);
 }
 
-test('Chromium loads the relaxed SIMD module', async () => {
-  const { context, page, errors, warnings, requested } = await openPage();
+/**
+ * Opens the page with `options` as openPage takes them, and checks that it requests only the
+ * module `file`, trains, and logs no error or warning.
+ */
+async function checkCleanLoad(options, file) {
+  const { context, page, errors, warnings, requested } = await openPage(options);
   assert.equal(await trainShortFit(page), 'done');
-  assert.deepEqual(requested, [RELAXED]);
+  assert.deepEqual(requested, [file]);
   assert.deepEqual(errors, []);
   assert.deepEqual(warnings, []);
   await context.close();
+}
+
+test('Chromium loads the relaxed SIMD module', async () => {
+  await checkCleanLoad({}, RELAXED);
 });
 
 test('no relaxed SIMD loads the plain module', async () => {
@@ -66,19 +76,17 @@ test('no relaxed SIMD loads the plain module', async () => {
   const initScript = () => {
     WebAssembly.validate = () => false;
   };
-  const { context, page, errors, warnings, requested } = await openPage({ initScript });
-  assert.equal(await trainShortFit(page), 'done');
-  assert.deepEqual(requested, [PLAIN]);
-  assert.deepEqual(errors, []);
-  assert.deepEqual(warnings, []);
-  await context.close();
+  await checkCleanLoad({ initScript }, PLAIN);
 });
 
+/** Returns a route handler that answers the relaxed module's request with `response`. */
+function serveRelaxedAs(response) {
+  return (route) =>
+    route.request().url().endsWith(RELAXED) ? route.fulfill(response) : route.continue();
+}
+
 test('failing relaxed module falls back to plain', async () => {
-  const fulfill = (route) =>
-    route.request().url().endsWith(RELAXED)
-      ? route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' })
-      : route.continue();
+  const fulfill = serveRelaxedAs(NOT_FOUND);
   const { context, page, errors, warnings, requested } = await openPage({ fulfill });
   assert.equal(await trainShortFit(page), 'done');
   assert.deepEqual(requested, [RELAXED, PLAIN]);
@@ -94,10 +102,8 @@ test('failing relaxed module falls back to plain', async () => {
 test('relaxed module that cannot start falls back', async () => {
   // An empty module compiles, but it lacks the exports the bindings call while starting.
   const emptyModule = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-  const fulfill = (route) =>
-    route.request().url().endsWith(RELAXED)
-      ? route.fulfill({ status: 200, contentType: 'application/wasm', body: emptyModule })
-      : route.continue();
+  const response = { status: 200, contentType: 'application/wasm', body: emptyModule };
+  const fulfill = serveRelaxedAs(response);
   const { context, page, errors, warnings, requested } = await openPage({ fulfill });
   assert.equal(await trainShortFit(page), 'done');
   assert.deepEqual(requested, [RELAXED, PLAIN]);
@@ -152,7 +158,7 @@ test('wrong wasm MIME type still loads', async () => {
 
 test('missing wasm is reported', async () => {
   const { context, page, errors } = await openPage({
-    fulfill: (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }),
+    fulfill: (route) => route.fulfill(NOT_FOUND),
   });
   await waitForStatus(page, ['failed']);
   const message = await page.locator('#load-error').textContent();
@@ -167,9 +173,10 @@ test('missing wasm is reported', async () => {
 test('missing wasm is reported in an embed', async () => {
   const { context, page } = await openPage({
     path: 'embed.html#fit?epochs=100',
-    fulfill: (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }),
+    fulfill: (route) => route.fulfill(NOT_FOUND),
   });
-  await waitForStatus(page, ['failed']);
+  // The embed's status line exists only once it has copied the experiment from the page.
+  await waitForState(page, 'status', ['failed']);
   assert.match(await page.locator('#load-error').textContent(), /This demo failed to load/);
   assert.match(await page.locator('#status').textContent(), /^Not available/);
   assert.notEqual(await page.title(), 'gradlab');
