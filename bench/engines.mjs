@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-import { hasRelaxedSimd } from '../www/wasm.js';
+import { preferredModule } from '../www/wasm.js';
 
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -65,14 +65,12 @@ export function nodeWasmEngine(engine) {
     id: `gradlab wasm ${engine}, Node`,
     async start() {
       bindings = await import(`${ROOT}www/pkg/gradlab.js`);
-      const relaxed = hasRelaxedSimd();
-      const file = relaxed ? 'gradlab_relaxed_bg.wasm' : 'gradlab_bg.wasm';
+      const { file, simd } = preferredModule();
       const bytes = await readFile(`${ROOT}www/pkg/${file}`);
       const start = performance.now();
       const module = await WebAssembly.compile(bytes);
       const compileMs = performance.now() - start;
       bindings.initSync({ module });
-      const simd = relaxed ? 'relaxed SIMD' : 'plain SIMD';
       return { compileMs, version: process.version, simd };
     },
     async measure({ workload, warmup, steps, seed }) {

@@ -47,8 +47,9 @@ function roundsToZero(text, value) {
 function notANumber(text, sample) {
   const echo = text.length > MAX_ECHO_LENGTH ? `${text.slice(0, MAX_ECHO_LENGTH)}…` : text;
   const quoted = echo.trim() === '' ? 'An empty field' : `"${echo}"`;
+  // Called only for text parseDecimal rejected, so decimal text that is 0 rounded to it.
   const trimmed = text.trim();
-  if (DECIMAL.test(trimmed) && roundsToZero(trimmed, Number(trimmed))) {
+  if (DECIMAL.test(trimmed) && Number(trimmed) === 0) {
     return `${quoted} is too close to 0 to compute with; enter one such as ${sample}.`;
   }
   return `${quoted} is not a finite number; enter one such as ${sample}.`;

@@ -33,9 +33,17 @@ export function markLoadFailed() {
   }
 }
 
-/** Returns whether this browser runs relaxed SIMD, whose multiply-add it may fuse. */
-export function hasRelaxedSimd() {
-  return WebAssembly.validate(RELAXED_SIMD_PROBE);
+const PLAIN_FILE = 'gradlab_bg.wasm';
+const RELAXED_FILE = 'gradlab_relaxed_bg.wasm';
+
+/**
+ * Returns the module file of pkg/ to load and the name of its SIMD kind: the relaxed SIMD
+ * module where the engine validates it, unless `plainOnly` is set, else the plain one.
+ */
+export function preferredModule(plainOnly = false) {
+  return !plainOnly && WebAssembly.validate(RELAXED_SIMD_PROBE)
+    ? { file: RELAXED_FILE, simd: 'relaxed SIMD' }
+    : { file: PLAIN_FILE, simd: 'plain SIMD' };
 }
 
 /** Imports the bindings from `bindingsPath` and instantiates the module `file` of pkg/. */
@@ -58,15 +66,16 @@ async function instantiate(bindingsPath, file) {
  * about 0.5 s longer than on a second Train.
  */
 export async function loadWasm() {
-  if (!hasRelaxedSimd()) {
-    return instantiate('./pkg/gradlab.js', 'gradlab_bg.wasm');
+  const { file } = preferredModule();
+  if (file === PLAIN_FILE) {
+    return instantiate('./pkg/gradlab.js', PLAIN_FILE);
   }
   try {
-    return await instantiate('./pkg/gradlab.js', 'gradlab_relaxed_bg.wasm');
+    return await instantiate('./pkg/gradlab.js', file);
   } catch (error) {
     console.warn(`The relaxed SIMD module failed to load, so the plain one runs: ${error.message}`);
     // A module that fails while it starts leaves those bindings set up for it, so the plain
     // module gets an instance of the bindings of its own.
-    return instantiate('./pkg/gradlab.js?plain', 'gradlab_bg.wasm');
+    return instantiate('./pkg/gradlab.js?plain', PLAIN_FILE);
   }
 }

@@ -4,7 +4,7 @@
 // one when plainSimd is set. Its replies also carry the wasm compile time, the module loaded
 // and the wasm memory size.
 
-import { hasRelaxedSimd } from '/www/wasm.js';
+import { preferredModule } from '/www/wasm.js';
 
 const PKG = '/www/pkg';
 let bindings = null;
@@ -14,14 +14,12 @@ let memory = null;
 async function init(message) {
   engine = message.engine;
   bindings = await import(`${PKG}/gradlab.js`);
-  const relaxed = hasRelaxedSimd() && !message.plainSimd;
-  const file = relaxed ? 'gradlab_relaxed_bg.wasm' : 'gradlab_bg.wasm';
+  const { file, simd } = preferredModule(message.plainSimd);
   const start = performance.now();
   const module = await WebAssembly.compileStreaming(fetch(`${PKG}/${file}`));
   const compileMs = performance.now() - start;
   const exports = await bindings.default({ module_or_path: module });
   memory = exports.memory;
-  const simd = relaxed ? 'relaxed SIMD' : 'plain SIMD';
   return { type: 'ready', compileMs, initMs: performance.now() - start, version: 'wasm', simd };
 }
 
