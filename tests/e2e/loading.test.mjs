@@ -79,7 +79,7 @@ test('no relaxed SIMD loads the plain module', async () => {
   await checkCleanLoad({ initScript }, PLAIN);
 });
 
-/** Returns a route handler that answers the relaxed module's request with `response`. */
+/** Returns a route handler that fulfils the relaxed module's request with `response`. */
 function serveRelaxedAs(response) {
   return (route) =>
     route.request().url().endsWith(RELAXED) ? route.fulfill(response) : route.continue();
